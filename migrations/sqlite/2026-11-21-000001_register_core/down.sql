@@ -1,0 +1,11 @@
+DROP TABLE api_tokens;
+DROP TABLE regions;
+DROP TABLE legal_forms;
+DROP TABLE classifications;
+DROP TABLE change_log;
+DROP TABLE event_units;
+DROP TABLE events;
+DROP TABLE unit_links;
+DROP TABLE source_records;
+DROP TABLE units;
+DROP TABLE register_head;

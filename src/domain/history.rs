@@ -1,0 +1,99 @@
+//! A unit's history: each recorded version and what it changed.
+
+use chrono::Duration;
+
+use super::attribute::{Attribute, Values};
+use super::survivorship::Record;
+
+/// One step of a unit's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step<'a> {
+    /// The record version this step recorded.
+    pub record: &'a Record,
+    /// The attributes it changed compared with the version of the same
+    /// source that held before it; every attribute it gives when it is the first.
+    pub changed: Vec<Attribute>,
+}
+
+/// Every record version in recording order, each with what it changed.
+///
+/// The version a step is compared with is the one the register believed,
+/// just before the step was recorded, for the step's first day (or the day
+/// before, when the step starts a new period).
+pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
+    let mut ordered: Vec<&Record> = records.iter().collect();
+    ordered.sort_by_key(|r| (r.seq, r.recorded_at));
+    ordered
+        .iter()
+        .map(|record| {
+            let earlier = ordered.iter().filter(|other| {
+                other.seq < record.seq
+                    && other.source == record.source
+                    && other.source_key == record.source_key
+                    && other.superseded_at.is_none_or(|at| at >= record.recorded_at)
+            });
+            let day_before = record.valid_from - Duration::days(1);
+            let covers = |other: &&&Record, day| {
+                other.valid_from <= day && other.valid_to.is_none_or(|end| day < end)
+            };
+            let previous = earlier
+                .clone()
+                .filter(|other| covers(other, record.valid_from))
+                .max_by_key(|other| other.seq)
+                .or_else(|| {
+                    earlier
+                        .filter(|other| covers(other, day_before))
+                        .max_by_key(|other| other.seq)
+                });
+            let before = previous.map_or_else(Values::default, |p| p.values.clone());
+            Step {
+                record,
+                changed: before.changed_in(&record.values),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::source::{Origin, OriginKind, Source};
+    use chrono::NaiveDate;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn version(seq: i64, from: &str, to: Option<&str>, name: &str, employees: i64) -> Record {
+        Record {
+            source: Source::Justice,
+            source_key: Some("A1".into()),
+            valid_from: day(from),
+            valid_to: to.map(day),
+            recorded_at: day("2025-01-01").and_hms_opt(0, 0, 0).unwrap() + Duration::seconds(seq),
+            superseded_at: None,
+            seq,
+            origin: Origin::new(OriginKind::Load, seq.to_string()),
+            values: Values {
+                name: Some(name.into()),
+                employees: Some(employees),
+                ..Values::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_rename_changes_only_the_name() {
+        let mut first = version(1, "2020-01-01", None, "Old", 5);
+        let closed = version(2, "2020-01-01", Some("2024-03-01"), "Old", 5);
+        let renamed = version(2, "2024-03-01", None, "New", 5);
+        first.superseded_at = Some(closed.recorded_at);
+        let records = [first, closed, renamed];
+        let steps = steps(&records);
+        assert_eq!(steps[0].changed, vec![Attribute::Name, Attribute::Employees]);
+        let rename = steps.iter().find(|s| s.record.valid_from == day("2024-03-01")).unwrap();
+        assert_eq!(rename.changed, vec![Attribute::Name]);
+        let closing = steps.iter().find(|s| s.record.valid_to.is_some()).unwrap();
+        assert!(closing.changed.is_empty());
+    }
+}

@@ -1,0 +1,4 @@
+//! sanaw: an online Statistical Business Register.
+
+pub mod domain;
+pub mod store;

@@ -1,0 +1,94 @@
+//! One connection type for both backends, and the pool that opens them.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// A connection to SQLite or PostgreSQL; queries are written once for both.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// The server backend, for scale.
+    Postgresql(PgConnection),
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Where the register's database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite file.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+/// Opens connections of the configured backend for an r2d2 pool.
+///
+/// The backend is chosen explicitly rather than by trying each in turn
+/// (diesel's default), because SQLite accepts any string as a file name.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    location: Location,
+    read_only: bool,
+}
+
+impl Connector {
+    /// A connector for writers (`read_only` false) or readers.
+    pub fn new(location: Location, read_only: bool) -> Self {
+        Connector {
+            location,
+            read_only,
+        }
+    }
+}
+
+impl diesel::r2d2::ManageConnection for Connector {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        match &self.location {
+            Location::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Location::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets readers go on while the one writer writes; the busy
+                // timeout makes a second process (a CLI load) wait, not fail.
+                let mut pragmas = String::from(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                );
+                if self.read_only {
+                    pragmas.push_str(" PRAGMA query_only = ON;");
+                }
+                conn.batch_execute(&pragmas)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Runs `$body` with `$conn` bound to the concrete backend connection.
+///
+/// Diesel's multi-backend type does not support multi-row `INSERT`, which
+/// bulk writes need; this expands the same statement once per backend.
+macro_rules! on_backend {
+    ($conn:expr, $inner:ident => $body:expr) => {
+        match $conn {
+            $crate::store::AnyConnection::Sqlite($inner) => $body,
+            $crate::store::AnyConnection::Postgresql($inner) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;

@@ -1,0 +1,161 @@
+//! Diesel table definitions, shared by the SQLite and PostgreSQL migrations.
+
+diesel::table! {
+    register_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_unit_id -> BigInt,
+        last_event_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        kind -> Text,
+        prn -> Double,
+        created_seq -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    source_records (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        source -> Text,
+        source_key -> Nullable<Text>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        recorded_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        seq -> BigInt,
+        origin_kind -> Text,
+        origin_ref -> Nullable<Text>,
+        name -> Nullable<Text>,
+        legal_form -> Nullable<Text>,
+        tin -> Nullable<Text>,
+        reg_number -> Nullable<Text>,
+        activity_code -> Nullable<Text>,
+        institutional_sector -> Nullable<Text>,
+        address -> Nullable<Text>,
+        region -> Nullable<Text>,
+        status -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        death_date -> Nullable<Date>,
+        employees -> Nullable<BigInt>,
+        turnover -> Nullable<BigInt>,
+        turnover_year -> Nullable<Integer>,
+        tax_status -> Nullable<Text>,
+        vat_registered -> Nullable<Bool>,
+        extra -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    unit_links (id) {
+        id -> BigInt,
+        kind -> Text,
+        from_unit -> BigInt,
+        to_unit -> BigInt,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        recorded_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        seq -> BigInt,
+        origin_kind -> Text,
+        origin_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        kind -> Text,
+        event_date -> Date,
+        recorded_at -> Timestamp,
+        seq -> BigInt,
+        origin_kind -> Text,
+        origin_ref -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    event_units (event_id, unit_id, role) {
+        event_id -> BigInt,
+        unit_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    change_log (seq) {
+        seq -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        changed_fields -> Text,
+        recorded_at -> Timestamp,
+        origin_kind -> Text,
+        origin_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    classifications (scheme, code) {
+        scheme -> Text,
+        code -> Text,
+        level -> Integer,
+        parent -> Nullable<Text>,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    legal_forms (code) {
+        code -> Text,
+        name_tk -> Text,
+        name_ru -> Text,
+        abbreviations -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name_tk -> Text,
+        name_ru -> Text,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        role -> Text,
+        agency -> Nullable<Text>,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(source_records -> units (unit_id));
+diesel::joinable!(change_log -> units (unit_id));
+diesel::joinable!(event_units -> events (event_id));
+diesel::joinable!(event_units -> units (unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    register_head,
+    units,
+    source_records,
+    unit_links,
+    events,
+    event_units,
+    change_log,
+    classifications,
+    legal_forms,
+    regions,
+    api_tokens,
+);

@@ -1,0 +1,303 @@
+//! Reading units: their records, links, events and the register version.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{event_units, events, register_head, source_records, unit_links, units};
+use super::{AnyConnection, StoreError, StoreResult};
+use crate::domain::attribute::Values;
+use crate::domain::event::{EventKind, EventRole};
+use crate::domain::link::LinkKind;
+use crate::domain::source::{Origin, OriginKind};
+use crate::domain::stat_id::StatId;
+use crate::domain::survivorship::Record;
+use crate::domain::unit::UnitKind;
+
+/// A unit's own row: what it is, not what the sources say about it.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// Its register id.
+    pub stat_id: StatId,
+    /// What kind of unit.
+    pub kind: UnitKind,
+    /// Permanent random number in [0, 1), for coordinated survey sampling.
+    pub prn: f64,
+    /// When the register created it.
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = units)]
+struct UnitRow {
+    id: i64,
+    kind: String,
+    prn: f64,
+    recorded_at: NaiveDateTime,
+}
+
+/// A stored record version, as diesel reads it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = source_records)]
+pub(crate) struct RecordRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub source: String,
+    pub source_key: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub recorded_at: NaiveDateTime,
+    pub superseded_at: Option<NaiveDateTime>,
+    pub seq: i64,
+    pub origin_kind: String,
+    pub origin_ref: Option<String>,
+    pub name: Option<String>,
+    pub legal_form: Option<String>,
+    pub tin: Option<String>,
+    pub reg_number: Option<String>,
+    pub activity_code: Option<String>,
+    pub institutional_sector: Option<String>,
+    pub address: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub death_date: Option<NaiveDate>,
+    pub employees: Option<i64>,
+    pub turnover: Option<i64>,
+    pub turnover_year: Option<i32>,
+    pub tax_status: Option<String>,
+    pub vat_registered: Option<bool>,
+}
+
+impl RecordRow {
+    pub(crate) fn into_record(self) -> StoreResult<Record> {
+        Ok(Record {
+            source: word("source_records.source", &self.source)?,
+            source_key: self.source_key,
+            valid_from: self.valid_from,
+            valid_to: self.valid_to,
+            recorded_at: self.recorded_at,
+            superseded_at: self.superseded_at,
+            seq: self.seq,
+            origin: Origin {
+                kind: word::<OriginKind>("source_records.origin_kind", &self.origin_kind)?,
+                reference: self.origin_ref,
+            },
+            values: Values {
+                name: self.name,
+                legal_form: self.legal_form,
+                tin: self.tin,
+                reg_number: self.reg_number,
+                activity: self.activity_code,
+                institutional_sector: self.institutional_sector,
+                address: self.address,
+                region: self.region,
+                status: self.status,
+                birth_date: self.birth_date,
+                death_date: self.death_date,
+                employees: self.employees,
+                turnover: self.turnover,
+                turnover_year: self.turnover_year,
+                tax_status: self.tax_status,
+                vat_registered: self.vat_registered,
+            },
+        })
+    }
+}
+
+/// Parses a stored enum word; anything else means the database was written by someone else.
+pub(crate) fn word<T: std::str::FromStr>(column: &'static str, text: &str) -> StoreResult<T> {
+    text.parse().map_err(|_| StoreError::Corrupt {
+        column,
+        value: text.to_owned(),
+    })
+}
+
+/// The unit with this id, if the register has it.
+pub fn find(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Option<Unit>> {
+    let row: Option<UnitRow> = units::table
+        .find(stat_id.unit_number())
+        .select(UnitRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(|row| {
+        Ok(Unit {
+            stat_id: StatId::from_unit_number(row.id),
+            kind: word("units.kind", &row.kind)?,
+            prn: row.prn,
+            recorded_at: row.recorded_at,
+        })
+    })
+    .transpose()
+}
+
+/// The register's current beliefs (not superseded) about these units.
+pub fn current_records(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResult<Vec<Record>> {
+    source_records::table
+        .filter(source_records::unit_id.eq_any(unit_ids))
+        .filter(source_records::superseded_at.is_null())
+        .order((source_records::valid_from, source_records::id))
+        .select(RecordRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(RecordRow::into_record)
+        .collect()
+}
+
+/// Every record version of a unit ever stored, superseded ones included, in recording order.
+pub fn all_records(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<Record>> {
+    source_records::table
+        .filter(source_records::unit_id.eq(stat_id.unit_number()))
+        .order((source_records::seq, source_records::id))
+        .select(RecordRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(RecordRow::into_record)
+        .collect()
+}
+
+/// A link between two units, as stored.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// How the part belongs to the whole.
+    pub kind: LinkKind,
+    /// The part.
+    pub part: StatId,
+    /// The whole.
+    pub whole: StatId,
+    /// First day of the link.
+    pub valid_from: NaiveDate,
+    /// First day it no longer holds.
+    pub valid_to: Option<NaiveDate>,
+    /// When the register learnt it.
+    pub recorded_at: NaiveDateTime,
+    /// The act that recorded it.
+    pub origin: Origin,
+}
+
+impl Link {
+    /// Whether the link holds on this date.
+    pub fn holds_on(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_to.is_none_or(|end| date < end)
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = unit_links)]
+struct LinkRow {
+    kind: String,
+    from_unit: i64,
+    to_unit: i64,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    recorded_at: NaiveDateTime,
+    origin_kind: String,
+    origin_ref: Option<String>,
+}
+
+/// Every current link that touches the unit, at either end.
+pub fn links(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<Link>> {
+    let id = stat_id.unit_number();
+    unit_links::table
+        .filter(unit_links::from_unit.eq(id).or(unit_links::to_unit.eq(id)))
+        .filter(unit_links::superseded_at.is_null())
+        .order((unit_links::valid_from, unit_links::id))
+        .select(LinkRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(Link {
+                kind: word("unit_links.kind", &row.kind)?,
+                part: StatId::from_unit_number(row.from_unit),
+                whole: StatId::from_unit_number(row.to_unit),
+                valid_from: row.valid_from,
+                valid_to: row.valid_to,
+                recorded_at: row.recorded_at,
+                origin: Origin {
+                    kind: word("unit_links.origin_kind", &row.origin_kind)?,
+                    reference: row.origin_ref,
+                },
+            })
+        })
+        .collect()
+}
+
+/// A demographic event and the units in it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// When it happened.
+    pub date: NaiveDate,
+    /// When the register learnt it.
+    pub recorded_at: NaiveDateTime,
+    /// The act that recorded it.
+    pub origin: Origin,
+    /// A free-text remark.
+    pub note: Option<String>,
+    /// The units involved and their parts.
+    pub units: Vec<(StatId, EventRole)>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = events)]
+struct EventRow {
+    id: i64,
+    kind: String,
+    event_date: NaiveDate,
+    recorded_at: NaiveDateTime,
+    origin_kind: String,
+    origin_ref: Option<String>,
+    note: Option<String>,
+}
+
+/// Every event the unit took part in, oldest first.
+pub fn events_of(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<Event>> {
+    let event_ids = event_units::table
+        .filter(event_units::unit_id.eq(stat_id.unit_number()))
+        .select(event_units::event_id);
+    let rows: Vec<EventRow> = events::table
+        .filter(events::id.eq_any(event_ids))
+        .order((events::event_date, events::id))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let members: Vec<(i64, i64, String)> = event_units::table
+        .filter(event_units::event_id.eq_any(&ids))
+        .order((event_units::event_id, event_units::unit_id))
+        .select((event_units::event_id, event_units::unit_id, event_units::role))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let units = members
+                .iter()
+                .filter(|(event_id, _, _)| *event_id == row.id)
+                .map(|(_, unit, role)| {
+                    Ok((StatId::from_unit_number(*unit), word("event_units.role", role)?))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(Event {
+                kind: word("events.kind", &row.kind)?,
+                date: row.event_date,
+                recorded_at: row.recorded_at,
+                origin: Origin {
+                    kind: word("events.origin_kind", &row.origin_kind)?,
+                    reference: row.origin_ref,
+                },
+                note: row.note,
+                units,
+            })
+        })
+        .collect()
+}
+
+/// The sequence number of the last committed change: the register version.
+pub fn register_version(conn: &mut AnyConnection) -> StoreResult<i64> {
+    Ok(register_head::table
+        .select(register_head::last_seq)
+        .first(conn)?)
+}
+
+/// How many units the register holds.
+pub fn count(conn: &mut AnyConnection) -> StoreResult<i64> {
+    Ok(units::table.count().get_result(conn)?)
+}
