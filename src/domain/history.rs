@@ -15,36 +15,34 @@ pub struct Step<'a> {
     pub changed: Vec<Attribute>,
 }
 
-/// Every record version in recording order, each with what it changed.
+/// Each record version with what it changed; `records` must be in recording
+/// order (as the store returns them), which breaks ties within one write.
 ///
 /// The version a step is compared with is the one the register believed,
 /// just before the step was recorded, for the step's first day (or the day
 /// before, when the step starts a new period).
 pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
-    let mut ordered: Vec<&Record> = records.iter().collect();
-    ordered.sort_by_key(|r| (r.seq, r.recorded_at));
-    ordered
+    records
         .iter()
-        .map(|record| {
-            let earlier = ordered.iter().filter(|other| {
-                other.seq < record.seq
-                    && other.source == record.source
-                    && other.source_key == record.source_key
-                    && other.superseded_at.is_none_or(|at| at >= record.recorded_at)
-            });
-            let day_before = record.valid_from - Duration::days(1);
-            let covers = |other: &&&Record, day| {
-                other.valid_from <= day && other.valid_to.is_none_or(|end| day < end)
+        .enumerate()
+        .map(|(position, record)| {
+            let earlier = || {
+                records[..position].iter().enumerate().filter(|(_, other)| {
+                    other.source == record.source
+                        && other.source_key == record.source_key
+                        && other.superseded_at.is_none_or(|at| at >= record.recorded_at)
+                })
             };
-            let previous = earlier
-                .clone()
-                .filter(|other| covers(other, record.valid_from))
-                .max_by_key(|other| other.seq)
-                .or_else(|| {
-                    earlier
-                        .filter(|other| covers(other, day_before))
-                        .max_by_key(|other| other.seq)
-                });
+            let latest_covering = |day| {
+                earlier()
+                    .filter(|(_, other)| {
+                        other.valid_from <= day && other.valid_to.is_none_or(|end| day < end)
+                    })
+                    .max_by_key(|(index, _)| *index)
+                    .map(|(_, other)| other)
+            };
+            let previous = latest_covering(record.valid_from)
+                .or_else(|| latest_covering(record.valid_from - Duration::days(1)));
             let before = previous.map_or_else(Values::default, |p| p.values.clone());
             Step {
                 record,
@@ -85,9 +83,10 @@ mod tests {
     #[test]
     fn a_rename_changes_only_the_name() {
         let mut first = version(1, "2020-01-01", None, "Old", 5);
-        let closed = version(2, "2020-01-01", Some("2024-03-01"), "Old", 5);
-        let renamed = version(2, "2024-03-01", None, "New", 5);
-        first.superseded_at = Some(closed.recorded_at);
+        // Within one write every version shares the write's seq and time.
+        let closed = version(1, "2020-01-01", Some("2024-03-01"), "Old", 5);
+        let renamed = version(1, "2024-03-01", None, "New", 5);
+        first.superseded_at = Some(first.recorded_at);
         let records = [first, closed, renamed];
         let steps = steps(&records);
         assert_eq!(steps[0].changed, vec![Attribute::Name, Attribute::Employees]);

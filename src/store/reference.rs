@@ -198,3 +198,52 @@ pub fn find_legal_form(conn: &mut AnyConnection, code: &str) -> StoreResult<Opti
         .first(conn)
         .optional()?)
 }
+
+/// Human titles for coded values (activity, legal form, region), held in
+/// memory: they are small, never change while running, and are needed on
+/// every unit served.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    nace: std::collections::HashMap<String, String>,
+    legal_forms: std::collections::HashMap<String, String>,
+    regions: std::collections::HashMap<String, String>,
+}
+
+impl Labels {
+    /// Reads the reference tables.
+    pub fn load(conn: &mut AnyConnection) -> StoreResult<Self> {
+        let nace = classifications::table
+            .filter(classifications::scheme.eq(Scheme::Nace.as_str()))
+            .select((classifications::code, classifications::title))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        let legal_forms = legal_forms::table
+            .select((legal_forms::code, legal_forms::name_tk))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        let regions = regions::table
+            .select((regions::code, regions::name_tk))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(Labels {
+            nace,
+            legal_forms,
+            regions,
+        })
+    }
+
+    /// The title of a coded value, if the attribute is coded and the code known.
+    pub fn of(&self, attribute: crate::domain::attribute::Attribute, code: &str) -> Option<&str> {
+        use crate::domain::attribute::Attribute;
+        let table = match attribute {
+            Attribute::Activity => &self.nace,
+            Attribute::LegalForm => &self.legal_forms,
+            Attribute::Region => &self.regions,
+            _ => return None,
+        };
+        table.get(code).map(String::as_str)
+    }
+}

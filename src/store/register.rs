@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
 use super::schema::{change_log, event_units, events, register_head, source_records, unit_links, units};
@@ -81,7 +81,8 @@ pub fn write<T>(
             .first::<(i64, i64, i64)>(conn)?;
         let mut writer = Writer {
             conn,
-            now: Utc::now().naive_utc(),
+            // Microseconds: what PostgreSQL keeps, so both backends answer alike.
+            now: Utc::now().naive_utc().trunc_subsecs(6),
             origin,
             last_seq,
             last_unit_id,

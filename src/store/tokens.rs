@@ -3,7 +3,7 @@
 //! A token is 32 random bytes, so a plain SHA-256 of it cannot be reversed or
 //! guessed; a slow password hash would only slow down every request.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -79,7 +79,7 @@ pub fn create(
             api_tokens::role.eq(role.as_str()),
             api_tokens::agency.eq(agency.map(Agency::as_str)),
             api_tokens::label.eq(label),
-            api_tokens::created_at.eq(Utc::now().naive_utc()),
+            api_tokens::created_at.eq(Utc::now().naive_utc().trunc_subsecs(6)),
         ))
         .execute(conn)?;
     Ok(secret)
@@ -120,7 +120,7 @@ pub fn list(conn: &mut AnyConnection) -> StoreResult<Vec<TokenInfo>> {
 pub fn revoke(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
     let revoked = diesel::update(api_tokens::table.find(id))
         .filter(api_tokens::revoked_at.is_null())
-        .set(api_tokens::revoked_at.eq(Utc::now().naive_utc()))
+        .set(api_tokens::revoked_at.eq(Utc::now().naive_utc().trunc_subsecs(6)))
         .execute(conn)?;
     Ok(revoked == 1)
 }

@@ -143,10 +143,10 @@ pub fn current_records(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResul
         .collect()
 }
 
-/// Every record version of a unit ever stored, superseded ones included, in recording order.
-pub fn all_records(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<Record>> {
+/// Every record version of these units ever stored, superseded ones included, in recording order.
+pub fn all_records(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResult<Vec<Record>> {
     source_records::table
-        .filter(source_records::unit_id.eq(stat_id.unit_number()))
+        .filter(source_records::unit_id.eq_any(unit_ids))
         .order((source_records::seq, source_records::id))
         .select(RecordRow::as_select())
         .load(conn)?
@@ -300,4 +300,78 @@ pub fn register_version(conn: &mut AnyConnection) -> StoreResult<i64> {
 /// How many units the register holds.
 pub fn count(conn: &mut AnyConnection) -> StoreResult<i64> {
     Ok(units::table.count().get_result(conn)?)
+}
+
+/// A unit with the records its attributes are resolved from.
+#[derive(Debug, Clone)]
+pub struct UnitRecords {
+    /// The unit.
+    pub unit: Unit,
+    /// Its records, and for an enterprise those of its legal units.
+    pub records: Vec<Record>,
+    /// The register version the read started at.
+    pub register_version: i64,
+}
+
+/// Which record versions to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    /// The current beliefs about the world on this date.
+    HoldingOn(NaiveDate),
+    /// Every version ever recorded.
+    All,
+}
+
+/// Reads a unit with its records.
+///
+/// An enterprise shows the attributes of its legal units (one, by default)
+/// until statisticians give it values of its own.
+pub fn with_records(
+    conn: &mut AnyConnection,
+    stat_id: StatId,
+    versions: Versions,
+) -> StoreResult<Option<UnitRecords>> {
+    let register_version = register_version(conn)?;
+    let Some(unit) = find(conn, stat_id)? else {
+        return Ok(None);
+    };
+    let mut ids = vec![stat_id.unit_number()];
+    if unit.kind == UnitKind::Enterprise {
+        let members = links(conn, stat_id)?
+            .into_iter()
+            .filter(|link| link.kind == LinkKind::EnterpriseOf && link.whole == stat_id)
+            .filter(|link| match versions {
+                Versions::HoldingOn(date) => link.holds_on(date),
+                Versions::All => true,
+            })
+            .map(|link| link.part.unit_number());
+        ids.extend(members);
+    }
+    let records = match versions {
+        Versions::HoldingOn(date) => current_records(conn, &ids)?
+            .into_iter()
+            .filter(|record| record.holds_on(date))
+            .collect(),
+        Versions::All => all_records(conn, &ids)?,
+    };
+    Ok(Some(UnitRecords {
+        unit,
+        records,
+        register_version,
+    }))
+}
+
+/// The name a unit shows on a date, for listing related units.
+pub fn name_on(conn: &mut AnyConnection, stat_id: StatId, date: NaiveDate) -> StoreResult<Option<String>> {
+    let Some(found) = with_records(conn, stat_id, Versions::HoldingOn(date))? else {
+        return Ok(None);
+    };
+    let name = crate::domain::survivorship::resolve(&found.records, date)
+        .into_iter()
+        .find(|resolved| resolved.attribute == crate::domain::attribute::Attribute::Name)
+        .and_then(|resolved| match resolved.chosen.value {
+            crate::domain::attribute::Value::Text(name) => Some(name),
+            _ => None,
+        });
+    Ok(name)
 }

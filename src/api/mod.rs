@@ -1,0 +1,166 @@
+//! The HTTP API: routes, the OpenAPI document, authentication and errors.
+
+pub mod auth;
+pub mod classifications;
+pub mod error;
+pub mod health;
+pub mod tokens;
+pub mod units;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, App, HttpResponse};
+use tracing::Instrument;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::search::SearchIndex;
+use crate::store::reference::Labels;
+use crate::store::Database;
+use error::ApiError;
+
+/// What every request handler can reach.
+pub struct AppState {
+    /// The register's database.
+    pub db: Database,
+    /// The search index.
+    pub index: SearchIndex,
+    /// Titles of coded values.
+    pub labels: Labels,
+    /// Largest JSON body accepted.
+    pub json_limit: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sanaw",
+        description = "Statistical Business Register: statistical units with their history, reconciled from the tax, justice and statistics extracts. Errors are application/problem+json (RFC 9457). Without a token only public data is served.",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "units", description = "Statistical units, their history and links"),
+        (name = "reference", description = "Classifications, legal forms, regions"),
+        (name = "tokens", description = "API tokens (administrators)"),
+        (name = "service", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Registers every documented route; `main` and the tests share it.
+fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    config.service(health::health).service(
+        scope::scope("/api/v1")
+            .service(units::get_unit)
+            .service(units::get_history)
+            .service(units::get_links)
+            .service(classifications::list_nace)
+            .service(classifications::get_nace)
+            .service(classifications::list_isic)
+            .service(classifications::get_isic)
+            .service(classifications::list_legal_forms)
+            .service(classifications::list_regions)
+            .service(tokens::create_token)
+            .service(tokens::list_tokens)
+            .service(tokens::revoke_token),
+    );
+}
+
+/// The OpenAPI document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    document
+}
+
+/// Builds the whole application around its state.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let json_limit = state.json_limit;
+    let (app, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(json_limit)
+                .error_handler(move |e, _| error::json_error(e, json_limit).into()),
+        )
+        .app_data(web::QueryConfig::default().error_handler(|e, _| error::query_error(e).into()))
+        .app_data(web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()))
+        .configure(routes)
+        .split_for_parts();
+    let served = document.clone();
+    app.route(
+        "/openapi.json",
+        web::get().to(move || {
+            let document = served.clone();
+            async move { HttpResponse::Ok().json(document) }
+        }),
+    )
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
+    .route("/docs", web::get().to(|| async {
+        HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+    }))
+    .default_service(web::to(|request: actix_web::HttpRequest| async move {
+        Err::<HttpResponse, _>(ApiError::NotFound {
+            what: "route",
+            id: request.path().chars().take(200).collect(),
+        })
+    }))
+    .wrap(actix_web::middleware::from_fn(request_span))
+}
+
+/// One span per request with method, path, status and latency.
+async fn request_span(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.path(),
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    async move {
+        let response = next.call(request).await?;
+        let span = tracing::Span::current();
+        span.record("status", response.status().as_u16());
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+        tracing::info!("request finished");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}

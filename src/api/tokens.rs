@@ -1,0 +1,134 @@
+//! Token administration, for administrators.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::require;
+use super::error::{ApiError, Problem};
+use super::AppState;
+use crate::domain::access::{Agency, Caller, Role};
+use crate::store::tokens::{self, TokenInfo};
+
+const ADMIN: &[Role] = &[Role::Admin];
+const MAX_LABEL: usize = 200;
+
+/// A token to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What it allows.
+    pub role: Role,
+    /// Required for, and only for, the `agency` role.
+    pub agency: Option<Agency>,
+    /// Who or what it is for (up to 200 characters).
+    pub label: Option<String>,
+}
+
+/// A created token: the secret is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The secret, to send as `Authorization: Bearer …`. Not stored; keep it safe.
+    pub token: String,
+    /// What it allows.
+    pub role: Role,
+    /// The agency it speaks for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<Agency>,
+}
+
+/// Checks that agency tokens, and only they, name their agency.
+pub fn check_agency(role: Role, agency: Option<Agency>) -> Result<(), ApiError> {
+    match (role, agency) {
+        (Role::Agency, None) => Err(ApiError::invalid(
+            "agency",
+            "an agency token must name its agency: tax, justice or statistics",
+        )),
+        (Role::Agency, Some(_)) | (_, None) => Ok(()),
+        (_, Some(_)) => Err(ApiError::invalid("agency", "only agency tokens have an agency")),
+    }
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Created; the secret is in the body, once", body = CreatedToken),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+/// Creates a token (admin only).
+#[post("/tokens")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<NewToken>,
+) -> Result<HttpResponse, ApiError> {
+    require(&caller, ADMIN)?;
+    let NewToken { role, agency, label } = body.into_inner();
+    check_agency(role, agency)?;
+    let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
+    if label.as_ref().is_some_and(|l| l.chars().count() > MAX_LABEL) {
+        return Err(ApiError::invalid("label", format!("at most {MAX_LABEL} characters")));
+    }
+    let token = state
+        .db
+        .write(move |conn| tokens::create(conn, role, agency, label.as_deref()))
+        .await?;
+    tracing::info!(role = role.as_str(), "token created");
+    Ok(HttpResponse::Created().json(CreatedToken { token, role, agency }))
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    responses(
+        (status = 200, description = "Every token, newest first (never the secrets)", body = Vec<TokenInfo>),
+        (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+/// Lists tokens (admin only).
+#[get("/tokens")]
+pub async fn list_tokens(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<Vec<TokenInfo>>, ApiError> {
+    require(&caller, ADMIN)?;
+    Ok(web::Json(state.db.read(tokens::list).await?))
+}
+
+#[utoipa::path(
+    tag = "tokens",
+    params(("id" = i64, Path, description = "The token's id from the list")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such live token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+/// Revokes a token (admin only); it stops working at once.
+#[delete("/tokens/{id}")]
+pub async fn revoke_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    require(&caller, ADMIN)?;
+    let id: i64 = path
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "expected a whole number"))?;
+    let revoked = state.db.write(move |conn| tokens::revoke(conn, id)).await?;
+    if !revoked {
+        return Err(ApiError::NotFound {
+            what: "token",
+            id: id.to_string(),
+        });
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,84 @@
+//! Building the running service: the one function `main` and the tests share.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web, HttpServer};
+
+use crate::api::{self, AppState};
+use crate::config::Settings;
+use crate::search::{SearchError, SearchIndex};
+use crate::store::reference::Labels;
+use crate::store::{Database, StoreError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The search index could not be opened.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    server: Server,
+    port: u16,
+    db: Database,
+}
+
+impl Application {
+    /// Opens the database (migrating it) and the index, and binds the address.
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let location = settings.database.clone();
+        let db = actix_web::rt::task::spawn_blocking(move || Database::open(&location))
+            .await
+            .map_err(|_| StoreError::Worker)??;
+        let labels = db.read(|conn| Labels::load(conn)).await?;
+        let index = SearchIndex::open(&settings.index_dir())?;
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.addr.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&settings.addr).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            index,
+            labels,
+            json_limit: settings.json_limit,
+        });
+        let mut server = HttpServer::new(move || api::app(state.clone()));
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(bind_error)?.run();
+        tracing::info!(port, "sanaw listening");
+        Ok(Application { server, port, db })
+    }
+
+    /// The port it listens on (useful when the address asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database it serves, for callers that seed or inspect it.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
