@@ -15,7 +15,12 @@ use crate::store::{tokens, Database};
 #[command(name = "sanaw", version, about)]
 pub struct Cli {
     /// The folder holding the SQLite file and the search index.
-    #[arg(long, env = "SANAW_DATA_DIR", default_value = "./sanaw-data", global = true)]
+    #[arg(
+        long,
+        env = "SANAW_DATA_DIR",
+        default_value = "./sanaw-data",
+        global = true
+    )]
     data_dir: PathBuf,
     /// `postgres://…` selects PostgreSQL; unset means the SQLite file in the data folder.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -86,7 +91,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), addr)?;
             serve(settings)?;
         }
-        Command::Demo { ref addr, ref demo_dir } => {
+        Command::Demo {
+            ref addr,
+            ref demo_dir,
+        } => {
             if cli.database_url.is_some() {
                 tracing::warn!("demo ignores DATABASE_URL: it always runs on its own SQLite file");
             }
@@ -97,7 +105,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(units = summary, folder = %demo_dir.display(), "demo data loaded");
             serve(settings)?;
         }
-        Command::Token { action: TokenAction::Create { role, agency, label } } => {
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    role,
+                    agency,
+                    label,
+                },
+        } => {
             if let Err(error) = crate::api::tokens::check_agency(role, agency) {
                 eprintln!("error: {error}");
                 return Ok(ExitCode::from(2));
@@ -120,9 +135,12 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let application = Application::build(&settings).await?;
         eprintln!(
             "sanaw serves on http://{}  (API docs: /docs)",
-            settings.addr.rsplit_once(':').map_or(settings.addr.clone(), |(host, _)| {
-                format!("{host}:{}", application.port())
-            })
+            settings
+                .addr
+                .rsplit_once(':')
+                .map_or(settings.addr.clone(), |(host, _)| {
+                    format!("{host}:{}", application.port())
+                })
         );
         application.run_until_stopped().await?;
         anyhow::Ok(())

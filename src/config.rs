@@ -51,7 +51,10 @@ impl Settings {
 }
 
 /// Unset or empty means the embedded SQLite file in the data folder.
-fn database_location(data_dir: &std::path::Path, url: Option<&str>) -> Result<Location, ConfigError> {
+fn database_location(
+    data_dir: &std::path::Path,
+    url: Option<&str>,
+) -> Result<Location, ConfigError> {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(Location::Sqlite(data_dir.join("sanaw.db")));
     };

@@ -82,20 +82,24 @@ pub fn seed(db: &Database) -> Result<i64, DemoError> {
         .deserialize()
         .collect::<Result<_, _>>()?;
     let mut conn = db.writer()?;
-    register::write(&mut *conn, Origin::new(OriginKind::System, "demo"), |writer| {
-        let mut legal_units: HashMap<&str, StatId> = HashMap::new();
-        for (number, entity) in entities.iter().enumerate() {
-            let legal_unit = seed_entity(writer, number as i64, entity)?;
-            legal_units.insert(entity.entity.as_str(), legal_unit);
-        }
-        for entity in entities.iter().filter(|e| !e.parent.is_empty()) {
-            if let Some(parent) = legal_units.get(entity.parent.as_str()) {
-                let local = writer.create_unit(UnitKind::LocalUnit)?;
-                writer.link(LinkKind::LocalUnitOf, local, *parent, date(2015, 1, 1))?;
+    register::write(
+        &mut conn,
+        Origin::new(OriginKind::System, "demo"),
+        |writer| {
+            let mut legal_units: HashMap<&str, StatId> = HashMap::new();
+            for (number, entity) in entities.iter().enumerate() {
+                let legal_unit = seed_entity(writer, number as i64, entity)?;
+                legal_units.insert(entity.entity.as_str(), legal_unit);
             }
-        }
-        Ok(())
-    })?;
+            for entity in entities.iter().filter(|e| !e.parent.is_empty()) {
+                if let Some(parent) = legal_units.get(entity.parent.as_str()) {
+                    let local = writer.create_unit(UnitKind::LocalUnit)?;
+                    writer.link(LinkKind::LocalUnitOf, local, *parent, date(2015, 1, 1))?;
+                }
+            }
+            Ok(())
+        },
+    )?;
     Ok(crate::store::units::count(&mut *db.reader()?)?)
 }
 
@@ -118,14 +122,26 @@ fn seed_entity(writer: &mut Writer, number: i64, entity: &Entity) -> StoreResult
             legal_form: Some(entity.legal_form.clone()),
             reg_number: Some(entity.reg_number.clone()),
             region: Some(entity.region.clone()),
-            status: Some(if death.is_some() { "liquidated" } else { "active" }.into()),
+            status: Some(
+                if death.is_some() {
+                    "liquidated"
+                } else {
+                    "active"
+                }
+                .into(),
+            ),
             birth_date: Some(birth),
             death_date: death,
             ..Values::default()
         },
     };
     let (legal_unit, _enterprise) = writer.create_legal_unit(&justice)?;
-    writer.event(EventKind::Birth, birth, &[(legal_unit, EventRole::Subject)], None)?;
+    writer.event(
+        EventKind::Birth,
+        birth,
+        &[(legal_unit, EventRole::Subject)],
+        None,
+    )?;
     if renamed {
         let mut rename = justice.clone();
         rename.valid_from = date(2023, 1, 1).max(birth + Duration::days(1));
@@ -140,7 +156,14 @@ fn seed_entity(writer: &mut Writer, number: i64, entity: &Entity) -> StoreResult
             tin: Some(entity.tin.clone()),
             name: Some(entity.name.to_uppercase()),
             activity: activity.as_ref().map(|code| code[..2].to_owned()),
-            tax_status: Some(if death.is_some() { "deregistered" } else { "active" }.into()),
+            tax_status: Some(
+                if death.is_some() {
+                    "deregistered"
+                } else {
+                    "active"
+                }
+                .into(),
+            ),
             turnover: Some((number * 7_919 % 1_000_000 + 1_000) * 100),
             turnover_year: Some(2024),
             vat_registered: Some(number % 3 == 0),
@@ -163,7 +186,12 @@ fn seed_entity(writer: &mut Writer, number: i64, entity: &Entity) -> StoreResult
         writer.record(legal_unit, &statistics)?;
     }
     if let Some(death) = death {
-        writer.event(EventKind::Death, death, &[(legal_unit, EventRole::Subject)], None)?;
+        writer.event(
+            EventKind::Death,
+            death,
+            &[(legal_unit, EventRole::Subject)],
+            None,
+        )?;
     }
     Ok(legal_unit)
 }

@@ -44,7 +44,7 @@ impl Application {
         let db = actix_web::rt::task::spawn_blocking(move || Database::open(&location))
             .await
             .map_err(|_| StoreError::Worker)??;
-        let labels = db.read(|conn| Labels::load(conn)).await?;
+        let labels = db.read(Labels::load).await?;
         let index = SearchIndex::open(&settings.index_dir())?;
         let bind_error = |source| StartupError::Bind {
             addr: settings.addr.clone(),

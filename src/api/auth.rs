@@ -40,9 +40,8 @@ impl FromRequest for Caller {
 }
 
 fn bearer_secret(header: &header::HeaderValue) -> Result<String, ApiError> {
-    let malformed = || {
-        ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into())
-    };
+    let malformed =
+        || ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into());
     let text = header.to_str().map_err(|_| malformed())?;
     let (scheme, secret) = text.trim().split_once(' ').ok_or_else(malformed)?;
     let secret = secret.trim();

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use super::AppState;
+use crate::domain::access::Caller;
 use crate::domain::activity::{canonical_code, Scheme};
 use crate::domain::region::REGIONS;
 use crate::store::reference::{self, Code};
@@ -62,6 +63,7 @@ pub struct CodeView {
 #[get("/classifications/nace/{code}")]
 pub async fn get_nace(
     state: web::Data<AppState>,
+    _caller: Caller,
     path: web::Path<String>,
 ) -> Result<web::Json<CodeView>, ApiError> {
     code_view(state, Scheme::Nace, &path).await
@@ -80,6 +82,7 @@ pub async fn get_nace(
 #[get("/classifications/isic/{code}")]
 pub async fn get_isic(
     state: web::Data<AppState>,
+    _caller: Caller,
     path: web::Path<String>,
 ) -> Result<web::Json<CodeView>, ApiError> {
     code_view(state, Scheme::Isic, &path).await
@@ -90,7 +93,8 @@ async fn code_view(
     scheme: Scheme,
     text: &str,
 ) -> Result<web::Json<CodeView>, ApiError> {
-    let code = canonical_code(scheme, text).map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    let code =
+        canonical_code(scheme, text).map_err(|e| ApiError::invalid("code", e.to_string()))?;
     let wanted = code.clone();
     let found = state
         .db
@@ -116,9 +120,17 @@ async fn code_view(
 )]
 /// The top level of NACE Rev. 2.1: its sections.
 #[get("/classifications/nace")]
-pub async fn list_nace(state: web::Data<AppState>) -> Result<web::Json<Vec<CodeBrief>>, ApiError> {
-    let sections = state.db.read(|conn| reference::sections(conn, Scheme::Nace)).await?;
-    Ok(web::Json(sections.into_iter().map(CodeBrief::from).collect()))
+pub async fn list_nace(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> Result<web::Json<Vec<CodeBrief>>, ApiError> {
+    let sections = state
+        .db
+        .read(|conn| reference::sections(conn, Scheme::Nace))
+        .await?;
+    Ok(web::Json(
+        sections.into_iter().map(CodeBrief::from).collect(),
+    ))
 }
 
 #[utoipa::path(
@@ -127,9 +139,17 @@ pub async fn list_nace(state: web::Data<AppState>) -> Result<web::Json<Vec<CodeB
 )]
 /// The top level of ISIC Rev. 4: its sections.
 #[get("/classifications/isic")]
-pub async fn list_isic(state: web::Data<AppState>) -> Result<web::Json<Vec<CodeBrief>>, ApiError> {
-    let sections = state.db.read(|conn| reference::sections(conn, Scheme::Isic)).await?;
-    Ok(web::Json(sections.into_iter().map(CodeBrief::from).collect()))
+pub async fn list_isic(
+    state: web::Data<AppState>,
+    _caller: Caller,
+) -> Result<web::Json<Vec<CodeBrief>>, ApiError> {
+    let sections = state
+        .db
+        .read(|conn| reference::sections(conn, Scheme::Isic))
+        .await?;
+    Ok(web::Json(
+        sections.into_iter().map(CodeBrief::from).collect(),
+    ))
 }
 
 /// A legal form of Turkmenistan.
@@ -155,6 +175,7 @@ pub struct LegalFormView {
 #[get("/legal-forms")]
 pub async fn list_legal_forms(
     state: web::Data<AppState>,
+    _caller: Caller,
 ) -> Result<web::Json<Vec<LegalFormView>>, ApiError> {
     let forms = state.db.read(reference::all_legal_forms).await?;
     let views = forms
@@ -187,7 +208,7 @@ pub struct RegionView {
 )]
 /// The regions of Turkmenistan (ISO 3166-2:TM).
 #[get("/regions")]
-pub async fn list_regions() -> web::Json<Vec<RegionView>> {
+pub async fn list_regions(_caller: Caller) -> web::Json<Vec<RegionView>> {
     web::Json(
         REGIONS
             .iter()

@@ -91,7 +91,11 @@ fn summary(errors: &[FieldError]) -> String {
 }
 
 fn roles(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl ApiError {

@@ -128,9 +128,14 @@ pub fn app(
         }),
     )
     .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
-    .route("/docs", web::get().to(|| async {
-        HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
-    }))
+    .route(
+        "/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        }),
+    )
     .default_service(web::to(|request: actix_web::HttpRequest| async move {
         Err::<HttpResponse, _>(ApiError::NotFound {
             what: "route",

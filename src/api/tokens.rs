@@ -45,7 +45,10 @@ pub fn check_agency(role: Role, agency: Option<Agency>) -> Result<(), ApiError> 
             "an agency token must name its agency: tax, justice or statistics",
         )),
         (Role::Agency, Some(_)) | (_, None) => Ok(()),
-        (_, Some(_)) => Err(ApiError::invalid("agency", "only agency tokens have an agency")),
+        (_, Some(_)) => Err(ApiError::invalid(
+            "agency",
+            "only agency tokens have an agency",
+        )),
     }
 }
 
@@ -68,18 +71,32 @@ pub async fn create_token(
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
     require(&caller, ADMIN)?;
-    let NewToken { role, agency, label } = body.into_inner();
+    let NewToken {
+        role,
+        agency,
+        label,
+    } = body.into_inner();
     check_agency(role, agency)?;
     let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
-    if label.as_ref().is_some_and(|l| l.chars().count() > MAX_LABEL) {
-        return Err(ApiError::invalid("label", format!("at most {MAX_LABEL} characters")));
+    if label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > MAX_LABEL)
+    {
+        return Err(ApiError::invalid(
+            "label",
+            format!("at most {MAX_LABEL} characters"),
+        ));
     }
     let token = state
         .db
         .write(move |conn| tokens::create(conn, role, agency, label.as_deref()))
         .await?;
     tracing::info!(role = role.as_str(), "token created");
-    Ok(HttpResponse::Created().json(CreatedToken { token, role, agency }))
+    Ok(HttpResponse::Created().json(CreatedToken {
+        token,
+        role,
+        agency,
+    }))
 }
 
 #[utoipa::path(

@@ -377,6 +377,7 @@ pub struct LinksView {
 #[get("/units/{stat_id}/links")]
 pub async fn get_links(
     state: web::Data<AppState>,
+    _caller: Caller,
     path: web::Path<String>,
     query: web::Query<AsOf>,
 ) -> Result<web::Json<LinksView>, ApiError> {
@@ -389,7 +390,10 @@ pub async fn get_links(
                 return Ok(None);
             }
             let mut views = Vec::new();
-            for link in units::links(conn, stat_id)?.into_iter().filter(|l| l.holds_on(as_of)) {
+            for link in units::links(conn, stat_id)?
+                .into_iter()
+                .filter(|l| l.holds_on(as_of))
+            {
                 let (other, related_as) = if link.part == stat_id {
                     (link.whole, "whole")
                 } else {
@@ -433,7 +437,10 @@ pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
     };
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
         let shown: String = text.chars().take(32).collect();
-        ApiError::invalid("as_of", format!("{shown:?} is not a date in the form YYYY-MM-DD"))
+        ApiError::invalid(
+            "as_of",
+            format!("{shown:?} is not a date in the form YYYY-MM-DD"),
+        )
     })
 }
 

@@ -119,6 +119,8 @@ mod tests {
     fn roles_parse_from_their_words_only() {
         assert_eq!("analyst".parse::<Role>(), Ok(Role::Analyst));
         let error = "root".parse::<Role>().unwrap_err();
-        assert!(error.to_string().contains("admin, statistician, analyst, agency"));
+        assert!(error
+            .to_string()
+            .contains("admin, statistician, analyst, agency"));
     }
 }

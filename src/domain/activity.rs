@@ -31,7 +31,9 @@ pub fn canonical_code(scheme: Scheme, text: &str) -> Result<String, BadCode> {
     let digits: String = trimmed.chars().filter(|c| *c != '.').collect();
     let dots = trimmed.len() - digits.len();
     let dot_in_place = dots == 0 || (dots == 1 && trimmed.find('.') == Some(2));
-    if !(2..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || !dot_in_place
+    if !(2..=4).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !dot_in_place
     {
         return Err(bad());
     }

@@ -200,7 +200,13 @@ mod tests {
             .collect();
         assert_eq!(
             confidential,
-            ["employees", "turnover", "turnover_year", "tax_status", "vat_registered"]
+            [
+                "employees",
+                "turnover",
+                "turnover_year",
+                "tax_status",
+                "vat_registered"
+            ]
         );
     }
 

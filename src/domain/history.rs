@@ -30,7 +30,9 @@ pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
                 records[..position].iter().enumerate().filter(|(_, other)| {
                     other.source == record.source
                         && other.source_key == record.source_key
-                        && other.superseded_at.is_none_or(|at| at >= record.recorded_at)
+                        && other
+                            .superseded_at
+                            .is_none_or(|at| at >= record.recorded_at)
                 })
             };
             let latest_covering = |day| {
@@ -89,8 +91,14 @@ mod tests {
         first.superseded_at = Some(first.recorded_at);
         let records = [first, closed, renamed];
         let steps = steps(&records);
-        assert_eq!(steps[0].changed, vec![Attribute::Name, Attribute::Employees]);
-        let rename = steps.iter().find(|s| s.record.valid_from == day("2024-03-01")).unwrap();
+        assert_eq!(
+            steps[0].changed,
+            vec![Attribute::Name, Attribute::Employees]
+        );
+        let rename = steps
+            .iter()
+            .find(|s| s.record.valid_from == day("2024-03-01"))
+            .unwrap();
         assert_eq!(rename.changed, vec![Attribute::Name]);
         let closing = steps.iter().find(|s| s.record.valid_to.is_some()).unwrap();
         assert!(closing.changed.is_empty());

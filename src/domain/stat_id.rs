@@ -63,10 +63,7 @@ impl StatId {
 
     /// Parses a `stat_id` as a person typed it: spaces and hyphens are ignored.
     pub fn parse(text: &str) -> Result<Self, StatIdError> {
-        let digits: Vec<u8> = text
-            .bytes()
-            .filter(|b| !matches!(b, b' ' | b'-'))
-            .collect();
+        let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'-')).collect();
         if digits.is_empty() {
             return Err(StatIdError::Empty);
         }
@@ -93,9 +90,9 @@ impl StatId {
 
 /// Runs the Damm table over ASCII digits; 0 means a valid check digit.
 fn damm_interim(digits: &[u8]) -> u8 {
-    digits
-        .iter()
-        .fold(0, |interim, d| DAMM[usize::from(interim)][usize::from(d - b'0')])
+    digits.iter().fold(0, |interim, d| {
+        DAMM[usize::from(interim)][usize::from(d - b'0')]
+    })
 }
 
 impl fmt::Display for StatId {

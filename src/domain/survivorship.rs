@@ -122,7 +122,13 @@ fn latest_value<'a>(
             let value = record.values.get(attribute)?;
             Some(Sourced { value, record })
         })
-        .max_by_key(|sourced| (sourced.record.valid_from, sourced.record.recorded_at, sourced.record.seq))
+        .max_by_key(|sourced| {
+            (
+                sourced.record.valid_from,
+                sourced.record.recorded_at,
+                sourced.record.seq,
+            )
+        })
 }
 
 #[cfg(test)]

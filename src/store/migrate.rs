@@ -12,9 +12,7 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub fn run(conn: &mut AnyConnection) -> StoreResult<()> {
     let applied = match conn {
         AnyConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE).map(|v| v.len()),
-        AnyConnection::Postgresql(inner) => {
-            inner.run_pending_migrations(POSTGRES).map(|v| v.len())
-        }
+        AnyConnection::Postgresql(inner) => inner.run_pending_migrations(POSTGRES).map(|v| v.len()),
     }
     .map_err(|error| StoreError::Migration(error.to_string()))?;
     if applied > 0 {

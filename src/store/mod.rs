@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use diesel::r2d2::Pool;
 
-pub use connection::{AnyConnection, Location};
 use connection::Connector;
+pub use connection::{AnyConnection, Location};
 
 /// Everything that can go wrong in the store. Callers map it to a user answer
 /// once (see `api::error`); nothing here knows about HTTP.

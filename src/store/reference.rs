@@ -78,7 +78,11 @@ fn load_scheme(
             .values(chunk)
             .execute(inner))?;
     }
-    tracing::info!(scheme = scheme.as_str(), codes = codes.len(), "classification loaded");
+    tracing::info!(
+        scheme = scheme.as_str(),
+        codes = codes.len(),
+        "classification loaded"
+    );
     Ok(())
 }
 

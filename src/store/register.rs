@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
-use super::schema::{change_log, event_units, events, register_head, source_records, unit_links, units};
+use super::schema::{
+    change_log, event_units, events, register_head, source_records, unit_links, units,
+};
 use super::units::RecordRow;
 use super::{AnyConnection, StoreError, StoreResult};
 use crate::domain::attribute::{Attribute, Values};
@@ -143,9 +145,9 @@ impl Writer<'_> {
         let id = unit.unit_number();
         let chain: Vec<RecordRow> = chain_of(self.conn, id, statement)?;
         let date = statement.valid_from;
-        let covering = chain.iter().find(|row| {
-            row.valid_from <= date && row.valid_to.is_none_or(|end| date < end)
-        });
+        let covering = chain
+            .iter()
+            .find(|row| row.valid_from <= date && row.valid_to.is_none_or(|end| date < end));
         let (changed, valid_to) = match covering {
             Some(old) => {
                 let old_values = old.clone().into_record()?.values;
@@ -156,7 +158,11 @@ impl Writer<'_> {
                 (old_values.changed_in(&statement.values), old.valid_to)
             }
             None => {
-                let next_start = chain.iter().map(|row| row.valid_from).filter(|d| *d > date).min();
+                let next_start = chain
+                    .iter()
+                    .map(|row| row.valid_from)
+                    .filter(|d| *d > date)
+                    .min();
                 (Values::default().changed_in(&statement.values), next_start)
             }
         };
@@ -343,7 +349,8 @@ impl Writer<'_> {
                     change_log::seq.eq(seq),
                     change_log::unit_id.eq(unit),
                     change_log::kind.eq(kind),
-                    change_log::changed_fields.eq(serde_json::Value::Object(touch.fields).to_string()),
+                    change_log::changed_fields
+                        .eq(serde_json::Value::Object(touch.fields).to_string()),
                     change_log::recorded_at.eq(self.now),
                     change_log::origin_kind.eq(self.origin.kind.as_str()),
                     change_log::origin_ref.eq(self.origin.reference.as_deref()),
@@ -362,7 +369,11 @@ impl Writer<'_> {
 }
 
 /// The current versions of one source's record (same source and key) about a unit.
-fn chain_of(conn: &mut AnyConnection, unit_id: i64, statement: &Statement) -> StoreResult<Vec<RecordRow>> {
+fn chain_of(
+    conn: &mut AnyConnection,
+    unit_id: i64,
+    statement: &Statement,
+) -> StoreResult<Vec<RecordRow>> {
     let mut query = source_records::table
         .filter(source_records::unit_id.eq(unit_id))
         .filter(source_records::source.eq(statement.source.as_str()))

@@ -264,7 +264,11 @@ pub fn events_of(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<E
     let members: Vec<(i64, i64, String)> = event_units::table
         .filter(event_units::event_id.eq_any(&ids))
         .order((event_units::event_id, event_units::unit_id))
-        .select((event_units::event_id, event_units::unit_id, event_units::role))
+        .select((
+            event_units::event_id,
+            event_units::unit_id,
+            event_units::role,
+        ))
         .load(conn)?;
     rows.into_iter()
         .map(|row| {
@@ -272,7 +276,10 @@ pub fn events_of(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Vec<E
                 .iter()
                 .filter(|(event_id, _, _)| *event_id == row.id)
                 .map(|(_, unit, role)| {
-                    Ok((StatId::from_unit_number(*unit), word("event_units.role", role)?))
+                    Ok((
+                        StatId::from_unit_number(*unit),
+                        word("event_units.role", role)?,
+                    ))
                 })
                 .collect::<StoreResult<Vec<_>>>()?;
             Ok(Event {
@@ -362,7 +369,11 @@ pub fn with_records(
 }
 
 /// The name a unit shows on a date, for listing related units.
-pub fn name_on(conn: &mut AnyConnection, stat_id: StatId, date: NaiveDate) -> StoreResult<Option<String>> {
+pub fn name_on(
+    conn: &mut AnyConnection,
+    stat_id: StatId,
+    date: NaiveDate,
+) -> StoreResult<Option<String>> {
     let Some(found) = with_records(conn, stat_id, Versions::HoldingOn(date))? else {
         return Ok(None);
     };

@@ -1,1 +1,12 @@
+//! Integration tests: the real HTTP stack on a real database.
+//!
+//! Every test gets a fresh SQLite file, or a fresh PostgreSQL database when
+//! `SANAW_TEST_DATABASE_URL` names a server (see README). One test binary,
+//! one link step.
 
+mod classifications;
+mod docs;
+mod harness;
+mod register;
+mod tokens;
+mod units;
