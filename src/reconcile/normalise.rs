@@ -1,0 +1,321 @@
+//! Names and addresses as comparable keys, whatever script and spelling.
+//!
+//! The sources write one enterprise as `«Ak ýol» HJ`, `ХО "Ак йол"`,
+//! `AK YOL hojalyk jemgyyeti` or `Akýol`. Folding maps Turkmen Latin, Russian
+//! Cyrillic (including the Turkmen Cyrillic letters) and ASCII stand-ins
+//! (`sh` for `ş`) onto one small Latin alphabet, so the three scripts meet;
+//! legal-form words and abbreviations in Turkmen and Russian are then taken
+//! out and reported separately. Small differences left over (typos, a house
+//! number) are for the similarity measures, not for this module.
+
+use std::sync::OnceLock;
+
+const LEGAL_FORMS: &str = include_str!("../../fixtures/legal_forms_tm.csv");
+
+/// A name reduced to what identifies the enterprise.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NormalName {
+    /// The folded words of the name, legal-form words removed, in order.
+    pub tokens: Vec<String>,
+    /// The legal form the name spelled out or abbreviated, if any (a code of `legal_forms_tm.csv`).
+    pub legal_form: Option<&'static str>,
+}
+
+impl NormalName {
+    /// The tokens joined by single spaces: equal keys mean equal names.
+    pub fn key(&self) -> String {
+        self.tokens.join(" ")
+    }
+
+    /// The tokens run together, so that `Altyn ýyldyz` and `Altynýyldyz` meet.
+    pub fn compact(&self) -> String {
+        self.tokens.concat()
+    }
+}
+
+/// Normalises an enterprise name: folded, tokenised, legal form taken out.
+pub fn name(text: &str) -> NormalName {
+    let mut tokens = tokens(text);
+    let mut legal_form = None;
+    // Longest forms first, so "açyk paýdarlar jemgyýeti" wins over a shorter overlap.
+    for form in legal_forms() {
+        if let Some(at) = find_sequence(&tokens, &form.tokens) {
+            tokens.drain(at..at + form.tokens.len());
+            legal_form.get_or_insert(form.code);
+        }
+    }
+    NormalName { tokens, legal_form }
+}
+
+/// Folds text (an address, a person's name) to comparable tokens, keeping every word.
+pub fn tokens(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|token| !token.is_empty())
+        .map(collapse_doubles)
+        .collect()
+}
+
+/// Maps any mix of Turkmen Latin, Cyrillic and ASCII onto lowercase ASCII.
+///
+/// Punctuation and quotes become spaces. Letters that one script writes with
+/// a diacritic and another with a digraph come out the same: `ş`, `ш` and
+/// `sh` are all `s`; `ç`, `ч` and `ch` are `c`; `ý`, `й` and `ы` are `y`;
+/// Russian `в` and Latin `v` are `w` (Turkmen writes `Orazow` for `Оразов`).
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut chars = text.chars().flat_map(char::to_lowercase).peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let after_consonant = previous.is_some_and(is_consonant);
+        match (c, next) {
+            // ASCII digraphs standing in for Turkmen letters.
+            ('s' | 'c' | 'z' | 'k', Some('h')) => {
+                chars.next();
+                out.push(match c {
+                    's' => 's',
+                    'c' => 'c',
+                    'z' => 'z',
+                    _ => 'h',
+                });
+            }
+            ('д', Some('ж')) => {
+                chars.next();
+                out.push('j');
+            }
+            // Iotated Cyrillic vowels: just the vowel after a consonant (Гюлземин = Gülzemin).
+            ('ю' | 'я' | 'ё', _) => {
+                if !after_consonant {
+                    out.push('y');
+                }
+                out.push(match c {
+                    'ю' => 'u',
+                    'я' => 'a',
+                    _ => 'o',
+                });
+            }
+            _ => push_folded(&mut out, c),
+        }
+        previous = out.chars().last();
+    }
+    out
+}
+
+fn push_folded(out: &mut String, c: char) {
+    let mapped: &str = match c {
+        'a'..='z' | '0'..='9' => {
+            let folded = match c {
+                'v' => 'w',
+                'q' => 'k',
+                'x' => {
+                    out.push_str("ks");
+                    return;
+                }
+                other => other,
+            };
+            out.push(folded);
+            return;
+        }
+        // Turkmen Latin and other Latin diacritics.
+        'ä' | 'á' | 'à' | 'â' | 'ã' | 'å' | 'ā' => "a",
+        'ç' | 'ć' | 'č' => "c",
+        'é' | 'è' | 'ê' | 'ë' | 'ē' => "e",
+        'í' | 'ì' | 'î' | 'ï' | 'ı' => "i",
+        'ň' | 'ñ' | 'ń' => "n",
+        'ö' | 'ó' | 'ò' | 'ô' | 'õ' | 'ø' => "o",
+        'ş' | 'ś' | 'š' | 'ș' => "s",
+        'ü' | 'ú' | 'ù' | 'û' | 'ū' => "u",
+        'ý' | 'ÿ' => "y",
+        'ž' | 'ź' | 'ż' => "z",
+        'ğ' => "g",
+        // Russian Cyrillic.
+        'а' => "a",
+        'б' => "b",
+        'в' => "w",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'э' => "e",
+        'ж' | 'з' => "z",
+        'и' => "i",
+        'й' | 'ы' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "h",
+        'ц' => "ts",
+        'ч' => "c",
+        'ш' | 'щ' => "s",
+        'ъ' | 'ь' => "",
+        // Turkmen Cyrillic.
+        'ә' => "a",
+        'ө' => "o",
+        'ү' => "u",
+        'җ' => "j",
+        'ң' => "n",
+        // Combining marks (from decomposed input) carry nothing.
+        '\u{0300}'..='\u{036f}' => "",
+        _ => " ",
+    };
+    out.push_str(mapped);
+}
+
+fn is_consonant(c: char) -> bool {
+    c.is_ascii_alphabetic() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// `ussat` and `usat`, `press` and `pres`: doubled letters are a common typo
+/// and differ between Russian and Turkmen spelling.
+fn collapse_doubles(token: &str) -> String {
+    let mut out = String::with_capacity(token.len());
+    for c in token.chars() {
+        if out.ends_with(c) && c.is_ascii_alphabetic() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn find_sequence(tokens: &[String], sequence: &[String]) -> Option<usize> {
+    if sequence.is_empty() || sequence.len() > tokens.len() {
+        return None;
+    }
+    tokens
+        .windows(sequence.len())
+        .position(|window| window == sequence)
+}
+
+/// A way of writing a legal form, folded to tokens.
+struct FormSpelling {
+    code: &'static str,
+    tokens: Vec<String>,
+}
+
+/// Every spelling of every legal form except branches, longest first.
+///
+/// Branch words (`şahamçasy`, `филиал`) stay in the name: a branch named
+/// after its parent must not become its parent's twin.
+fn legal_forms() -> &'static [FormSpelling] {
+    static FORMS: OnceLock<Vec<FormSpelling>> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let mut spellings = Vec::new();
+        for line in LEGAL_FORMS.lines().skip(1) {
+            let fields: Vec<&'static str> = line.split(',').collect();
+            let [code, name_tk, name_ru, abbreviations, kind] = fields[..] else {
+                continue;
+            };
+            if kind == "branch" {
+                continue;
+            }
+            for spelling in [name_tk, name_ru]
+                .into_iter()
+                .chain(abbreviations.split('|'))
+            {
+                let tokens = tokens(spelling);
+                if !tokens.is_empty() {
+                    spellings.push(FormSpelling { code, tokens });
+                }
+            }
+        }
+        spellings.sort_by_key(|form| std::cmp::Reverse(form.tokens.len()));
+        spellings
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> String {
+        name(text).key()
+    }
+
+    #[test]
+    fn scripts_quotes_and_legal_forms_meet() {
+        let expected = key("Ak ýol");
+        for spelling in [
+            "«Ak ýol» HJ",
+            "ХО «Ак йол»",
+            "\"Ak yol\" Hojalyk jemgyýeti",
+            "AK ÝOL хозяйственное общество",
+            "  'Ak  Yol' ",
+            "ООО “Ак Йол”",
+        ] {
+            assert_eq!(key(spelling), expected, "{spelling}");
+        }
+    }
+
+    #[test]
+    fn the_legal_form_is_reported() {
+        assert_eq!(name("«Ak ýol» HJ").legal_form, Some("ES"));
+        assert_eq!(name("ИП Оразов А.Б.").legal_form, Some("IE"));
+        assert_eq!(
+            name("Açyk paýdarlar jemgyýeti Nebit").legal_form,
+            Some("OJSC")
+        );
+        assert_eq!(name("Bereket").legal_form, None);
+    }
+
+    #[test]
+    fn ascii_stand_ins_fold_like_the_turkmen_letters() {
+        assert_eq!(key("Şöhrat"), key("Shohrat"));
+        assert_eq!(key("Şöhrat"), key("Sohrat"));
+        assert_eq!(key("Çärjew"), key("Charjew"));
+        assert_eq!(key("Çärjew"), key("Чарджев"));
+    }
+
+    #[test]
+    fn cyrillic_renderings_of_turkmen_names_meet_the_latin() {
+        assert_eq!(key("Gülzemin"), key("Гюлземин"));
+        assert_eq!(key("Tehnologiýa Media"), key("Технологийа Медиа"));
+        assert_eq!(key("Orazow Aman"), key("Оразов Аман"));
+        assert_eq!(key("Express Invest"), key("Експресс Инвест"));
+        assert_eq!(key("Daşoguz"), key("Дашогуз"));
+    }
+
+    #[test]
+    fn a_latin_letter_inside_a_cyrillic_word_changes_nothing() {
+        // "Сердoр" with a Latin o, as seen in a real extract.
+        assert_eq!(key("Сердoр"), key("Сердор"));
+        assert_eq!(key("Сердор"), key("Serdor"));
+    }
+
+    #[test]
+    fn compact_keys_join_run_together_words() {
+        assert_eq!(
+            name("Altyn ýyldyz").compact(),
+            name("Altynýyldyz").compact()
+        );
+    }
+
+    #[test]
+    fn branch_words_stay_in_the_name() {
+        let branch = name("Ak ýol HJ-nyň Mary şahamçasy");
+        assert!(
+            branch.tokens.contains(&"sahamcasy".to_owned()),
+            "{branch:?}"
+        );
+        assert_ne!(branch.key(), key("Ak ýol"));
+    }
+
+    #[test]
+    fn doubled_letters_are_collapsed() {
+        assert_eq!(key("USSAT 12"), key("Usat 12"));
+    }
+
+    #[test]
+    fn empty_and_punctuation_only_names_have_no_tokens() {
+        assert!(name("").tokens.is_empty());
+        assert!(name(" «» ''  ").tokens.is_empty());
+        assert!(name("HJ").tokens.is_empty());
+    }
+}
