@@ -1,0 +1,10 @@
+//! Reading agency extracts (SOURCES.md): the file, then its values.
+//!
+//! `extract` turns bytes of any accepted encoding and delimiter into rows
+//! with their line numbers; `value` parses the fields of a row. Neither
+//! touches the database: a bad row is reported with its line and reason and
+//! never stops the rest of the file.
+
+pub mod cp1251;
+pub mod extract;
+pub mod value;
