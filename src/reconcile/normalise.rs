@@ -10,6 +10,8 @@
 
 use std::sync::OnceLock;
 
+use crate::domain::region::{Region, REGIONS};
+
 const LEGAL_FORMS: &str = include_str!("../../fixtures/legal_forms_tm.csv");
 
 /// A name reduced to what identifies the enterprise.
@@ -45,6 +47,43 @@ pub fn name(text: &str) -> NormalName {
         }
     }
     NormalName { tokens, legal_form }
+}
+
+/// The legal form a text names: a code (`ES`), a full name in Turkmen or
+/// Russian, or an abbreviation (`HJ`, `ООО`). `None` when it names none, or
+/// more than a legal form.
+pub fn legal_form(text: &str) -> Option<&'static str> {
+    let trimmed = text.trim();
+    if let Some(form) = legal_forms()
+        .iter()
+        .find(|f| f.code.eq_ignore_ascii_case(trimmed))
+    {
+        return Some(form.code);
+    }
+    let parsed = name(trimmed);
+    parsed
+        .tokens
+        .is_empty()
+        .then_some(parsed.legal_form)
+        .flatten()
+}
+
+/// The region a text names: an ISO code (`TM-S`) or a name in Turkmen or
+/// Russian in any script, also inside longer text (`г. Ашхабад`, `Ahal welaýaty`).
+pub fn region(text: &str) -> Option<&'static Region> {
+    if let Some(found) = crate::domain::region::by_code(text) {
+        return Some(found);
+    }
+    let words = tokens(text);
+    REGIONS.iter().find(|region| {
+        [region.name_tk, region.name_ru].iter().any(|name| {
+            let key = tokens(name).concat();
+            // A prefix catches Russian adjectives: Ахалский, Лебапский.
+            words
+                .iter()
+                .any(|word| word == &key || (key.len() >= 4 && word.starts_with(&key)))
+        })
+    })
 }
 
 /// Folds text (an address, a person's name) to comparable tokens, keeping every word.
@@ -317,5 +356,39 @@ mod tests {
         assert!(name("").tokens.is_empty());
         assert!(name(" «» ''  ").tokens.is_empty());
         assert!(name("HJ").tokens.is_empty());
+    }
+
+    #[test]
+    fn legal_forms_by_code_name_or_abbreviation() {
+        for text in [
+            "ES",
+            "es",
+            "HJ",
+            "ХО",
+            "ООО",
+            "Hojalyk jemgyýeti",
+            "хозяйственное общество",
+        ] {
+            assert_eq!(legal_form(text), Some("ES"), "{text}");
+        }
+        assert_eq!(legal_form("Ýeke telekeçi"), Some("IE"));
+        assert_eq!(legal_form("ЧП"), Some("PE"));
+        assert_eq!(legal_form("Ak ýol HJ"), None);
+        assert_eq!(legal_form("nonsense"), None);
+    }
+
+    #[test]
+    fn regions_by_code_or_name_in_either_script() {
+        let code = |text: &str| region(text).map(|r| r.code);
+        assert_eq!(code("TM-S"), Some("TM-S"));
+        assert_eq!(code("tm-s"), Some("TM-S"));
+        assert_eq!(code("Aşgabat"), Some("TM-S"));
+        assert_eq!(code("Ашхабад"), Some("TM-S"));
+        assert_eq!(code("г. Ашхабад"), Some("TM-S"));
+        assert_eq!(code("Ахал"), Some("TM-A"));
+        assert_eq!(code("Ахалский велаят"), Some("TM-A"));
+        assert_eq!(code("Dashoguz"), Some("TM-D"));
+        assert_eq!(code("Мары"), Some("TM-M"));
+        assert_eq!(code("Atlantis"), None);
     }
 }
