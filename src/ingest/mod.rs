@@ -7,4 +7,5 @@
 
 pub mod cp1251;
 pub mod extract;
+pub mod mapping;
 pub mod value;
