@@ -5,3 +5,5 @@
 //! equal, search finds.
 
 pub mod normalise;
+pub mod score;
+pub mod similarity;
