@@ -4,6 +4,7 @@
 //! the search index uses the same code, so that what the matcher considers
 //! equal, search finds.
 
+pub mod block;
 pub mod normalise;
 pub mod score;
 pub mod similarity;
