@@ -3,8 +3,8 @@
 //! Every known record is filed under a few keys derived from its profile
 //! (its name tokens, the same with its region, the start of its compact
 //! name, and the first and last four letters of each word, one of which a
-//! typo leaves alone). A new record is
-//! compared only with the records sharing keys with it, best-sharing first.
+//! typo leaves alone). A new record is compared only with the records
+//! sharing keys with it, best-sharing first.
 
 use std::collections::HashMap;
 
