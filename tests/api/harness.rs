@@ -20,7 +20,22 @@ pub struct TestApp {
     /// Passed to the `sanaw` binary when a test runs it against the same database.
     pub data_dir: std::path::PathBuf,
     pub database_url: Option<String>,
+    /// The PostgreSQL server and database to drop afterwards, when on PostgreSQL.
+    drop_database: Option<(String, String)>,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    /// Leaves a developer's PostgreSQL server as it was.
+    fn drop(&mut self) {
+        let Some((server_url, name)) = &self.drop_database else {
+            return;
+        };
+        if let Ok(mut admin) = PgConnection::establish(server_url) {
+            // FORCE ends the still-running test server's connections.
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
 }
 
 /// Starts the application on port 0 with a fresh database.
@@ -29,10 +44,12 @@ pub async fn spawn_app() -> TestApp {
         sanaw::telemetry::init();
     }
     let dir = tempfile::tempdir().expect("temporary folder");
-    let database_url = std::env::var("SANAW_TEST_DATABASE_URL")
+    let server_url = std::env::var("SANAW_TEST_DATABASE_URL")
         .ok()
-        .filter(|url| !url.is_empty())
-        .map(|server| fresh_postgres_database(&server));
+        .filter(|url| !url.is_empty());
+    let fresh = server_url.as_deref().map(fresh_postgres_database);
+    let database_url = fresh.as_ref().map(|(url, _)| url.clone());
+    let drop_database = server_url.zip(fresh.map(|(_, name)| name));
     let mut settings = Settings::new(
         dir.path().to_path_buf(),
         database_url.as_deref(),
@@ -53,12 +70,13 @@ pub async fn spawn_app() -> TestApp {
         client: awc::Client::default(),
         data_dir: dir.path().to_path_buf(),
         database_url,
+        drop_database,
         _dir: dir,
     }
 }
 
-/// Creates an empty database on the test server and returns its URL.
-fn fresh_postgres_database(server_url: &str) -> String {
+/// Creates an empty database on the test server; returns its URL and name.
+fn fresh_postgres_database(server_url: &str) -> (String, String) {
     let mut bytes = [0_u8; 8];
     getrandom::fill(&mut bytes).expect("random");
     let name = format!(
@@ -72,7 +90,7 @@ fn fresh_postgres_database(server_url: &str) -> String {
     let (base, _) = server_url
         .rsplit_once('/')
         .expect("SANAW_TEST_DATABASE_URL ends in /DATABASE");
-    format!("{base}/{name}")
+    (format!("{base}/{name}"), name)
 }
 
 impl TestApp {
