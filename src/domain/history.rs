@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use super::attribute::{Attribute, Values};
-use super::survivorship::Record;
+use super::survivorship::{valid_on, Record};
 
 /// One step of a unit's history.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,9 +37,7 @@ pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
             };
             let latest_covering = |day| {
                 earlier()
-                    .filter(|(_, other)| {
-                        other.valid_from <= day && other.valid_to.is_none_or(|end| day < end)
-                    })
+                    .filter(|(_, other)| valid_on(other.valid_from, other.valid_to, day))
                     .max_by_key(|(index, _)| *index)
                     .map(|(_, other)| other)
             };

@@ -33,12 +33,16 @@ pub struct Record {
     pub values: Values,
 }
 
+/// Whether a validity period `[valid_from, valid_to)` (open when `valid_to`
+/// is `None`) contains `date`. Every valid-time check in the register uses it.
+pub fn valid_on(valid_from: NaiveDate, valid_to: Option<NaiveDate>, date: NaiveDate) -> bool {
+    valid_from <= date && valid_to.is_none_or(|end| date < end)
+}
+
 impl Record {
     /// Whether this record is the register's current belief about `date`.
     pub fn holds_on(&self, date: NaiveDate) -> bool {
-        self.superseded_at.is_none()
-            && self.valid_from <= date
-            && self.valid_to.is_none_or(|end| date < end)
+        self.superseded_at.is_none() && valid_on(self.valid_from, self.valid_to, date)
     }
 }
 

@@ -21,6 +21,7 @@ use crate::domain::event::{EventKind, EventRole};
 use crate::domain::link::LinkKind;
 use crate::domain::source::{Origin, Source};
 use crate::domain::stat_id::{StatId, MAX_UNIT_NUMBER};
+use crate::domain::survivorship::valid_on;
 use crate::domain::unit::UnitKind;
 
 /// What a source says about a unit from a date on.
@@ -147,7 +148,7 @@ impl Writer<'_> {
         let date = statement.valid_from;
         let covering = chain
             .iter()
-            .find(|row| row.valid_from <= date && row.valid_to.is_none_or(|end| date < end));
+            .find(|row| valid_on(row.valid_from, row.valid_to, date));
         let (changed, valid_to) = match covering {
             Some(old) => {
                 let old_values = old.clone().into_record()?.values;
