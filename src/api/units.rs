@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, Problem};
 use super::AppState;
 use crate::domain::access::Caller;
-use crate::domain::attribute::{Attribute, Disclosure};
+use crate::domain::attribute::{Attribute, Disclosure, Value};
 use crate::domain::event::{EventKind, EventRole};
 use crate::domain::history;
 use crate::domain::link::LinkKind;
@@ -152,7 +152,7 @@ pub async fn get_unit(
 fn attribute_view(resolved: &Resolved<'_>, labels: &Labels) -> AttributeView {
     let record = resolved.chosen.record;
     let label = match &resolved.chosen.value {
-        crate::domain::attribute::Value::Text(code) => labels.of(resolved.attribute, code),
+        Value::Text(code) => labels.of(resolved.attribute, code),
         _ => None,
     };
     AttributeView {
@@ -399,15 +399,16 @@ pub async fn get_links(
                 } else {
                     (link.part, "part")
                 };
-                let Some(unit) = units::find(conn, other)? else {
+                let Some(related) = units::with_records(conn, other, Versions::HoldingOn(as_of))?
+                else {
                     continue;
                 };
                 views.push(LinkView {
                     kind: link.kind,
                     related_as,
                     stat_id: other,
-                    unit_kind: unit.kind,
-                    name: units::name_on(conn, other, as_of)?,
+                    unit_kind: related.unit.kind,
+                    name: shown_name(&related.records, as_of),
                     valid_from: link.valid_from,
                     valid_to: link.valid_to,
                     recorded_at: utc(link.recorded_at),
@@ -423,6 +424,17 @@ pub async fn get_links(
         as_of,
         links,
     }))
+}
+
+/// The name a unit shows on a date, if any source gives one.
+fn shown_name(records: &[Record], date: NaiveDate) -> Option<String> {
+    survivorship::resolve(records, date)
+        .into_iter()
+        .find(|resolved| resolved.attribute == Attribute::Name)
+        .and_then(|resolved| match resolved.chosen.value {
+            Value::Text(name) => Some(name),
+            _ => None,
+        })
 }
 
 /// Parses a `stat_id` path segment; a bad check digit is a 400, not a 404.

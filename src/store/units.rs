@@ -10,7 +10,7 @@ use crate::domain::event::{EventKind, EventRole};
 use crate::domain::link::LinkKind;
 use crate::domain::source::{Origin, OriginKind};
 use crate::domain::stat_id::StatId;
-use crate::domain::survivorship::Record;
+use crate::domain::survivorship::{valid_on, Record};
 use crate::domain::unit::UnitKind;
 
 /// A unit's own row: what it is, not what the sources say about it.
@@ -177,7 +177,7 @@ pub struct Link {
 impl Link {
     /// Whether the link holds on this date.
     pub fn holds_on(&self, date: NaiveDate) -> bool {
-        self.valid_from <= date && self.valid_to.is_none_or(|end| date < end)
+        valid_on(self.valid_from, self.valid_to, date)
     }
 }
 
@@ -366,23 +366,4 @@ pub fn with_records(
         records,
         register_version,
     }))
-}
-
-/// The name a unit shows on a date, for listing related units.
-pub fn name_on(
-    conn: &mut AnyConnection,
-    stat_id: StatId,
-    date: NaiveDate,
-) -> StoreResult<Option<String>> {
-    let Some(found) = with_records(conn, stat_id, Versions::HoldingOn(date))? else {
-        return Ok(None);
-    };
-    let name = crate::domain::survivorship::resolve(&found.records, date)
-        .into_iter()
-        .find(|resolved| resolved.attribute == crate::domain::attribute::Attribute::Name)
-        .and_then(|resolved| match resolved.chosen.value {
-            crate::domain::attribute::Value::Text(name) => Some(name),
-            _ => None,
-        });
-    Ok(name)
 }
