@@ -5,8 +5,6 @@
 //! be used rejects the row with its column and reason; a value the register
 //! merely does not recognise (a region, a legal form) is kept as a note.
 
-use chrono::NaiveDate;
-
 use super::extract::{Extract, FileError, Row, RowError};
 use super::value;
 use crate::domain::activity::{canonical_code, Scheme};
@@ -185,40 +183,39 @@ impl Mapper {
             })?,
             ..Values::default()
         };
-        let mut out = SourceRow {
-            line: row.line,
-            source: self.source,
-            keys,
-            values: Values::default(),
-            reference_year: None,
-            parent_reg_number: None,
-            successor_reg_number: None,
-            extra: Vec::new(),
-            notes: Vec::new(),
-        };
+        let (mut reference_year, mut parent_reg_number, mut successor_reg_number) =
+            (None, None, None);
         match self.source {
             Source::Tax => reader.tax(&mut values)?,
             Source::Justice => {
                 reader.required("registration_date")?;
                 reader.justice(&mut values)?;
-                out.parent_reg_number = reader.parse("parent_reg_number", reg_number)?;
-                out.successor_reg_number = reader.parse("successor_reg_number", reg_number)?;
+                parent_reg_number = reader.parse("parent_reg_number", reg_number)?;
+                successor_reg_number = reader.parse("successor_reg_number", reg_number)?;
             }
             Source::Statistics | Source::Register => {
                 reader.required("reference_year")?;
-                out.reference_year = reader.parse("reference_year", value::year)?;
+                reference_year = reader.parse("reference_year", value::year)?;
                 values.employees = reader.parse("employees", value::count)?;
                 values.institutional_sector = reader.parse("institutional_sector", sector)?;
             }
         }
-        out.values = values;
-        out.extra = self
+        let extra = self
             .extra
             .iter()
             .filter_map(|(index, name)| Some((name.clone(), row.get(Some(*index))?.to_owned())))
             .collect();
-        out.notes = reader.notes;
-        Ok(out)
+        Ok(SourceRow {
+            line: row.line,
+            source: self.source,
+            keys,
+            values,
+            reference_year,
+            parent_reg_number,
+            successor_reg_number,
+            extra,
+            notes: reader.notes,
+        })
     }
 }
 
@@ -363,14 +360,10 @@ fn sector(text: &str) -> Result<String, String> {
     ))
 }
 
-/// The first day of a reference year: when a statistics row starts to hold.
-pub fn start_of(year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, 1, 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn map_all(source: Source, text: &[u8]) -> Vec<Result<SourceRow, RowError>> {
         let extract = Extract::open(std::io::Cursor::new(text.to_vec()), None).unwrap();

@@ -179,7 +179,6 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
         return compare_people(&a.name.tokens, &b.name.tokens);
     }
     let similarity = jaro_winkler(&a.name.compact(), &b.name.compact())
-        .min(1.0)
         .max(token_set(&a.name.tokens, &b.name.tokens));
     let level = match similarity {
         s if s >= 0.93 => Level::Close,
