@@ -6,7 +6,7 @@
 //! log never sees seq 7 before seq 6 has committed. Every unit a write
 //! touches gets one change-log entry with the fields that changed.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
@@ -15,6 +15,7 @@ use super::schema::{
     change_log, event_units, events, register_head, source_records, unit_links, units,
 };
 use super::units::RecordRow;
+use super::connection::on_backend;
 use super::{AnyConnection, StoreError, StoreResult};
 use crate::domain::attribute::{Attribute, Values};
 use crate::domain::event::{EventKind, EventRole};
@@ -47,6 +48,10 @@ pub enum Recorded {
 }
 
 /// An open register write; see [`write`].
+///
+/// Inserts are buffered and sent as multi-row statements, which is what makes
+/// a bulk load fast; a read of the register inside the write flushes first,
+/// so the write always sees its own changes.
 pub struct Writer<'c> {
     conn: &'c mut AnyConnection,
     now: NaiveDateTime,
@@ -54,8 +59,9 @@ pub struct Writer<'c> {
     last_seq: i64,
     last_unit_id: i64,
     last_event_id: i64,
-    /// Per touched unit: its change's seq, whether it was created, and what changed.
-    touched: BTreeMap<i64, Touch>,
+    /// Per touched unit not yet logged: its change's seq, whether it was created, and what changed.
+    touched: HashMap<i64, Touch>,
+    pending: Pending,
 }
 
 struct Touch {
@@ -63,6 +69,29 @@ struct Touch {
     created: bool,
     fields: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Rows waiting to be inserted, in the order foreign keys need them.
+#[derive(Default)]
+struct Pending {
+    units: Vec<NewUnit>,
+    links: Vec<NewLink>,
+    events: Vec<NewEvent>,
+    event_units: Vec<NewEventUnit>,
+    records: Vec<NewRecord>,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.units.len()
+            + self.links.len()
+            + self.events.len()
+            + self.event_units.len()
+            + self.records.len()
+    }
+}
+
+/// Rows buffered beyond this are flushed by [`Writer::flush_if_full`].
+const FLUSH_ROWS: usize = 20_000;
 
 /// Runs `change` as one register write: all of it commits, or none of it.
 pub fn write<T>(
@@ -90,7 +119,8 @@ pub fn write<T>(
             last_seq,
             last_unit_id,
             last_event_id,
-            touched: BTreeMap::new(),
+            touched: HashMap::new(),
+            pending: Pending::default(),
         };
         let output = change(&mut writer)?;
         writer.finish()?;
@@ -104,6 +134,17 @@ impl Writer<'_> {
         self.now
     }
 
+    /// What this write is attributed to.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The connection, inside this write's transaction, for the caller's own
+    /// bookkeeping tables. Buffered register rows may not be there yet.
+    pub fn connection(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+
     /// Creates a unit of the given kind and returns its new, never reused id.
     pub fn create_unit(&mut self, kind: UnitKind) -> StoreResult<StatId> {
         if self.last_unit_id >= MAX_UNIT_NUMBER {
@@ -112,15 +153,13 @@ impl Writer<'_> {
         self.last_unit_id += 1;
         let id = self.last_unit_id;
         let seq = self.touch(id, true);
-        diesel::insert_into(units::table)
-            .values((
-                units::id.eq(id),
-                units::kind.eq(kind.as_str()),
-                units::prn.eq(permanent_random_number()),
-                units::created_seq.eq(seq),
-                units::recorded_at.eq(self.now),
-            ))
-            .execute(self.conn)?;
+        self.pending.units.push(NewUnit {
+            id,
+            kind: kind.as_str(),
+            prn: permanent_random_number(),
+            created_seq: seq,
+            recorded_at: self.now,
+        });
         self.note(id, "kind", kind.as_str().into());
         Ok(StatId::from_unit_number(id))
     }
@@ -132,7 +171,7 @@ impl Writer<'_> {
         let enterprise = self.create_unit(UnitKind::Enterprise)?;
         let since = statement.values.birth_date.unwrap_or(statement.valid_from);
         self.link(LinkKind::EnterpriseOf, legal_unit, enterprise, since)?;
-        self.record(legal_unit, statement)?;
+        self.record_new(legal_unit, statement);
         Ok((legal_unit, enterprise))
     }
 
@@ -144,6 +183,7 @@ impl Writer<'_> {
     /// same thing again changes nothing, which makes reloads idempotent.
     pub fn record(&mut self, unit: StatId, statement: &Statement) -> StoreResult<Recorded> {
         let id = unit.unit_number();
+        self.flush_rows()?;
         let chain: Vec<RecordRow> = chain_of(self.conn, id, statement)?;
         let date = statement.valid_from;
         let covering = chain
@@ -169,15 +209,22 @@ impl Writer<'_> {
         };
         let seq = self.touch(id, false);
         let origin = self.origin.clone();
-        self.insert_record(id, statement, (date, valid_to), seq, &origin)?;
-        for attribute in &changed {
-            let value = statement
-                .values
-                .get(*attribute)
-                .map_or(serde_json::Value::Null, |v| v.to_json());
-            self.note(id, attribute.as_str(), value);
-        }
+        self.insert_record(id, statement, (date, valid_to), seq, &origin);
+        self.note_values(id, &statement.values, &changed);
         Ok(Recorded::Changed(changed))
+    }
+
+    /// Records the first statement of a chain the caller knows is new (a
+    /// unit created in this write, or a source's first word about a unit),
+    /// without reading the register: the fast path of bulk loads.
+    pub fn record_new(&mut self, unit: StatId, statement: &Statement) -> Vec<Attribute> {
+        let id = unit.unit_number();
+        let changed = Values::default().changed_in(&statement.values);
+        let seq = self.touch(id, false);
+        let origin = self.origin.clone();
+        self.insert_record(id, statement, (statement.valid_from, None), seq, &origin);
+        self.note_values(id, &statement.values, &changed);
+        changed
     }
 
     /// Links a part to a whole from a date on.
@@ -190,18 +237,16 @@ impl Writer<'_> {
     ) -> StoreResult<()> {
         let seq = self.touch(part.unit_number(), false);
         self.touch(whole.unit_number(), false);
-        diesel::insert_into(unit_links::table)
-            .values((
-                unit_links::kind.eq(kind.as_str()),
-                unit_links::from_unit.eq(part.unit_number()),
-                unit_links::to_unit.eq(whole.unit_number()),
-                unit_links::valid_from.eq(valid_from),
-                unit_links::recorded_at.eq(self.now),
-                unit_links::seq.eq(seq),
-                unit_links::origin_kind.eq(self.origin.kind.as_str()),
-                unit_links::origin_ref.eq(self.origin.reference.as_deref()),
-            ))
-            .execute(self.conn)?;
+        self.pending.links.push(NewLink {
+            kind: kind.as_str(),
+            from_unit: part.unit_number(),
+            to_unit: whole.unit_number(),
+            valid_from,
+            recorded_at: self.now,
+            seq,
+            origin_kind: self.origin.kind.as_str(),
+            origin_ref: self.origin.reference.clone(),
+        });
         let link = serde_json::json!({"kind": kind, "part": part, "whole": whole});
         self.note(part.unit_number(), "link", link.clone());
         self.note(whole.unit_number(), "link", link);
@@ -223,30 +268,36 @@ impl Writer<'_> {
             .map(|(unit, _)| self.touch(unit.unit_number(), false))
             .min()
             .unwrap_or(self.last_seq);
-        diesel::insert_into(events::table)
-            .values((
-                events::id.eq(event_id),
-                events::kind.eq(kind.as_str()),
-                events::event_date.eq(date),
-                events::recorded_at.eq(self.now),
-                events::seq.eq(first_seq),
-                events::origin_kind.eq(self.origin.kind.as_str()),
-                events::origin_ref.eq(self.origin.reference.as_deref()),
-                events::note.eq(note),
-            ))
-            .execute(self.conn)?;
+        self.pending.events.push(NewEvent {
+            id: event_id,
+            kind: kind.as_str(),
+            event_date: date,
+            recorded_at: self.now,
+            seq: first_seq,
+            origin_kind: self.origin.kind.as_str(),
+            origin_ref: self.origin.reference.clone(),
+            note: note.map(str::to_owned),
+        });
         for (unit, role) in involved {
-            diesel::insert_into(event_units::table)
-                .values((
-                    event_units::event_id.eq(event_id),
-                    event_units::unit_id.eq(unit.unit_number()),
-                    event_units::role.eq(role.as_str()),
-                ))
-                .execute(self.conn)?;
+            self.pending.event_units.push(NewEventUnit {
+                event_id,
+                unit_id: unit.unit_number(),
+                role: role.as_str(),
+            });
             let value = serde_json::json!({"kind": kind, "date": date.to_string(), "role": role});
             self.note(unit.unit_number(), "event", value);
         }
         Ok(())
+    }
+
+    /// Sends the buffered rows and change-log entries once enough have
+    /// gathered. Call it between units, never in the middle of one.
+    pub fn flush_if_full(&mut self) -> StoreResult<()> {
+        if self.pending.len() + self.touched.len() < FLUSH_ROWS {
+            return Ok(());
+        }
+        self.flush_rows()?;
+        self.flush_log()
     }
 
     /// The seq of this write's change to a unit, allocating it on first touch.
@@ -269,6 +320,15 @@ impl Writer<'_> {
         }
     }
 
+    fn note_values(&mut self, unit_id: i64, values: &Values, changed: &[Attribute]) {
+        for attribute in changed {
+            let value = values
+                .get(*attribute)
+                .map_or(serde_json::Value::Null, |v| v.to_json());
+            self.note(unit_id, attribute.as_str(), value);
+        }
+    }
+
     fn supersede(&mut self, old: &RecordRow, date: NaiveDate) -> StoreResult<()> {
         diesel::update(source_records::table.find(old.id))
             .set(source_records::superseded_at.eq(self.now))
@@ -285,7 +345,7 @@ impl Writer<'_> {
             };
             let seq = self.touch(old.unit_id, false);
             let validity = (old.valid_from, Some(date));
-            self.insert_record(old.unit_id, &statement, validity, seq, &before.origin)?;
+            self.insert_record(old.unit_id, &statement, validity, seq, &before.origin);
         }
         Ok(())
     }
@@ -297,67 +357,84 @@ impl Writer<'_> {
         (valid_from, valid_to): (NaiveDate, Option<NaiveDate>),
         seq: i64,
         origin: &Origin,
-    ) -> StoreResult<()> {
-        let v = &statement.values;
-        diesel::insert_into(source_records::table)
-            .values((
-                (
-                    source_records::unit_id.eq(unit_id),
-                    source_records::source.eq(statement.source.as_str()),
-                    source_records::source_key.eq(statement.source_key.as_deref()),
-                    source_records::valid_from.eq(valid_from),
-                    source_records::valid_to.eq(valid_to),
-                    source_records::recorded_at.eq(self.now),
-                    source_records::seq.eq(seq),
-                    source_records::origin_kind.eq(origin.kind.as_str()),
-                    source_records::origin_ref.eq(origin.reference.as_deref()),
-                ),
-                (
-                    source_records::name.eq(v.name.as_deref()),
-                    source_records::legal_form.eq(v.legal_form.as_deref()),
-                    source_records::tin.eq(v.tin.as_deref()),
-                    source_records::reg_number.eq(v.reg_number.as_deref()),
-                    source_records::activity_code.eq(v.activity.as_deref()),
-                    source_records::institutional_sector.eq(v.institutional_sector.as_deref()),
-                    source_records::address.eq(v.address.as_deref()),
-                    source_records::region.eq(v.region.as_deref()),
-                    source_records::status.eq(v.status.as_deref()),
-                    source_records::birth_date.eq(v.birth_date),
-                    source_records::death_date.eq(v.death_date),
-                    source_records::employees.eq(v.employees),
-                    source_records::turnover.eq(v.turnover),
-                    source_records::turnover_year.eq(v.turnover_year),
-                    source_records::tax_status.eq(v.tax_status.as_deref()),
-                    source_records::vat_registered.eq(v.vat_registered),
-                ),
-            ))
-            .execute(self.conn)?;
+    ) {
+        let v = statement.values.clone();
+        self.pending.records.push(NewRecord {
+            unit_id,
+            source: statement.source.as_str(),
+            source_key: statement.source_key.clone(),
+            valid_from,
+            valid_to,
+            recorded_at: self.now,
+            seq,
+            origin_kind: origin.kind.as_str(),
+            origin_ref: origin.reference.clone(),
+            name: v.name,
+            legal_form: v.legal_form,
+            tin: v.tin,
+            reg_number: v.reg_number,
+            activity_code: v.activity,
+            institutional_sector: v.institutional_sector,
+            address: v.address,
+            region: v.region,
+            status: v.status,
+            birth_date: v.birth_date,
+            death_date: v.death_date,
+            employees: v.employees,
+            turnover: v.turnover,
+            turnover_year: v.turnover_year,
+            tax_status: v.tax_status,
+            vat_registered: v.vat_registered,
+        });
+    }
+
+    /// Inserts the buffered rows, parents before children.
+    fn flush_rows(&mut self) -> StoreResult<()> {
+        let pending = std::mem::take(&mut self.pending);
+        insert_all(self.conn, &pending.units, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(units::table).values(rows).execute(c))
+        })?;
+        insert_all(self.conn, &pending.links, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(unit_links::table).values(rows).execute(c))
+        })?;
+        insert_all(self.conn, &pending.events, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(events::table).values(rows).execute(c))
+        })?;
+        insert_all(self.conn, &pending.event_units, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(event_units::table).values(rows).execute(c))
+        })?;
+        insert_all(self.conn, &pending.records, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(source_records::table).values(rows).execute(c))
+        })?;
         Ok(())
     }
 
-    /// Writes the change log and moves the register head.
-    fn finish(self) -> StoreResult<()> {
-        let mut entries: Vec<(i64, i64, Touch)> = self
+    /// Writes the change-log entries gathered so far. A unit touched again
+    /// later in the same write gets a second entry with a later seq.
+    fn flush_log(&mut self) -> StoreResult<()> {
+        let mut entries: Vec<NewChange> = self
             .touched
-            .into_iter()
-            .map(|(unit, touch)| (touch.seq, unit, touch))
+            .drain()
+            .map(|(unit_id, touch)| NewChange {
+                seq: touch.seq,
+                unit_id,
+                kind: if touch.created { "created" } else { "updated" },
+                changed_fields: serde_json::Value::Object(touch.fields).to_string(),
+                recorded_at: self.now,
+                origin_kind: self.origin.kind.as_str(),
+                origin_ref: self.origin.reference.clone(),
+            })
             .collect();
-        entries.sort_by_key(|(seq, _, _)| *seq);
-        for (seq, unit, touch) in entries {
-            let kind = if touch.created { "created" } else { "updated" };
-            diesel::insert_into(change_log::table)
-                .values((
-                    change_log::seq.eq(seq),
-                    change_log::unit_id.eq(unit),
-                    change_log::kind.eq(kind),
-                    change_log::changed_fields
-                        .eq(serde_json::Value::Object(touch.fields).to_string()),
-                    change_log::recorded_at.eq(self.now),
-                    change_log::origin_kind.eq(self.origin.kind.as_str()),
-                    change_log::origin_ref.eq(self.origin.reference.as_deref()),
-                ))
-                .execute(self.conn)?;
-        }
+        entries.sort_by_key(|entry| entry.seq);
+        insert_all(self.conn, &entries, |c, rows| {
+            on_backend!(c, c => diesel::insert_into(change_log::table).values(rows).execute(c))
+        })
+    }
+
+    /// Writes what is buffered and moves the register head.
+    fn finish(mut self) -> StoreResult<()> {
+        self.flush_rows()?;
+        self.flush_log()?;
         diesel::update(register_head::table)
             .set((
                 register_head::last_seq.eq(self.last_seq),
@@ -367,6 +444,131 @@ impl Writer<'_> {
             .execute(self.conn)?;
         Ok(())
     }
+}
+
+/// Bound parameters per statement: under SQLite's limit of 32,766.
+const MAX_BINDS: usize = 30_000;
+
+/// Inserts rows in multi-row statements of as many rows as the bind limit allows.
+fn insert_all<T: Columns>(
+    conn: &mut AnyConnection,
+    rows: &[T],
+    insert: impl Fn(&mut AnyConnection, &[T]) -> QueryResult<usize>,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(MAX_BINDS / T::COLUMNS) {
+        insert(conn, chunk)?;
+    }
+    Ok(())
+}
+
+/// How many columns an insertable row binds.
+trait Columns {
+    const COLUMNS: usize;
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = units, treat_none_as_default_value = false)]
+struct NewUnit {
+    id: i64,
+    kind: &'static str,
+    prn: f64,
+    created_seq: i64,
+    recorded_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = unit_links, treat_none_as_default_value = false)]
+struct NewLink {
+    kind: &'static str,
+    from_unit: i64,
+    to_unit: i64,
+    valid_from: NaiveDate,
+    recorded_at: NaiveDateTime,
+    seq: i64,
+    origin_kind: &'static str,
+    origin_ref: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
+struct NewEvent {
+    id: i64,
+    kind: &'static str,
+    event_date: NaiveDate,
+    recorded_at: NaiveDateTime,
+    seq: i64,
+    origin_kind: &'static str,
+    origin_ref: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = event_units, treat_none_as_default_value = false)]
+struct NewEventUnit {
+    event_id: i64,
+    unit_id: i64,
+    role: &'static str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = source_records, treat_none_as_default_value = false)]
+struct NewRecord {
+    unit_id: i64,
+    source: &'static str,
+    source_key: Option<String>,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    recorded_at: NaiveDateTime,
+    seq: i64,
+    origin_kind: &'static str,
+    origin_ref: Option<String>,
+    name: Option<String>,
+    legal_form: Option<String>,
+    tin: Option<String>,
+    reg_number: Option<String>,
+    activity_code: Option<String>,
+    institutional_sector: Option<String>,
+    address: Option<String>,
+    region: Option<String>,
+    status: Option<String>,
+    birth_date: Option<NaiveDate>,
+    death_date: Option<NaiveDate>,
+    employees: Option<i64>,
+    turnover: Option<i64>,
+    turnover_year: Option<i32>,
+    tax_status: Option<String>,
+    vat_registered: Option<bool>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = change_log, treat_none_as_default_value = false)]
+struct NewChange {
+    seq: i64,
+    unit_id: i64,
+    kind: &'static str,
+    changed_fields: String,
+    recorded_at: NaiveDateTime,
+    origin_kind: &'static str,
+    origin_ref: Option<String>,
+}
+
+impl Columns for NewUnit {
+    const COLUMNS: usize = 5;
+}
+impl Columns for NewLink {
+    const COLUMNS: usize = 8;
+}
+impl Columns for NewEvent {
+    const COLUMNS: usize = 8;
+}
+impl Columns for NewEventUnit {
+    const COLUMNS: usize = 3;
+}
+impl Columns for NewRecord {
+    const COLUMNS: usize = 25;
+}
+impl Columns for NewChange {
+    const COLUMNS: usize = 7;
 }
 
 /// The current versions of one source's record (same source and key) about a unit.

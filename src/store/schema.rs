@@ -141,6 +141,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    loads (id) {
+        id -> BigInt,
+        source -> Text,
+        file_name -> Nullable<Text>,
+        dry_run -> Bool,
+        effective_date -> Date,
+        status -> Text,
+        requested_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        report -> Nullable<Text>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    load_rows (load_id, line) {
+        load_id -> BigInt,
+        line -> BigInt,
+        source_key -> Nullable<Text>,
+        unit_id -> Nullable<BigInt>,
+        method -> Text,
+        score -> Nullable<Double>,
+        review_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    load_rejections (load_id, line) {
+        load_id -> BigInt,
+        line -> BigInt,
+        column_name -> Nullable<Text>,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    review_items (id) {
+        id -> BigInt,
+        load_id -> BigInt,
+        line -> BigInt,
+        source -> Text,
+        source_key -> Nullable<Text>,
+        fingerprint -> Text,
+        reason -> Text,
+        statement -> Text,
+        candidates -> Text,
+        status -> Text,
+        unit_id -> Nullable<BigInt>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(source_records -> units (unit_id));
 diesel::joinable!(change_log -> units (unit_id));
 diesel::joinable!(event_units -> events (event_id));
@@ -158,4 +215,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     legal_forms,
     regions,
     api_tokens,
+    loads,
+    load_rows,
+    load_rejections,
+    review_items,
 );
