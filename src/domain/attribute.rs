@@ -125,7 +125,8 @@ pub fn format_money(minor: i64) -> String {
 }
 
 /// What one source says about a unit: each attribute, or nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Values {
     pub name: Option<String>,
     pub legal_form: Option<String>,

@@ -116,6 +116,13 @@ impl serde::Serialize for StatId {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for StatId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        StatId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

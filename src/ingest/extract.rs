@@ -114,6 +114,9 @@ impl Extract {
         let (delimiter, text) = sniff_delimiter(text)?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
+            // Only `\n` ends a record: the csv crate counts a CRLF file's
+            // lines one short otherwise. A stray `\r` is trimmed with the field.
+            .terminator(csv::Terminator::Any(b'\n'))
             .flexible(true)
             .has_headers(true)
             .from_reader(text);
@@ -322,6 +325,15 @@ mod tests {
         let rows = rows(open(text.as_bytes()).unwrap());
         assert_eq!(rows[0].as_ref().unwrap().0, 2);
         assert_eq!(rows[1].as_ref().unwrap().0, 4);
+    }
+
+    #[test]
+    fn crlf_files_keep_line_numbers_right() {
+        let text = "name,address\r\n\"A\",\"street 1\r\nsecond\"\r\nB,x\r\n";
+        let rows = rows(open(text.as_bytes()).unwrap());
+        assert_eq!(rows[0].as_ref().unwrap().0, 2);
+        assert_eq!(rows[1].as_ref().unwrap().0, 4);
+        assert_eq!(rows[1].as_ref().unwrap().1[1].trim(), "x");
     }
 
     #[test]

@@ -7,5 +7,7 @@
 
 pub mod cp1251;
 pub mod extract;
+pub mod load;
 pub mod mapping;
+pub mod report;
 pub mod value;

@@ -5,6 +5,7 @@
 //! equal, search finds.
 
 pub mod block;
+pub mod matcher;
 pub mod normalise;
 pub mod score;
 pub mod similarity;

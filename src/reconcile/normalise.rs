@@ -95,6 +95,77 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Folds an address to the words that tell addresses apart: the street's
+/// name and the house number. Street-type and house words (`köçesi`, `ул.`,
+/// `jaý`, `д.`) and the names of regions and their cities are dropped, since
+/// every source writes them differently and the region is compared on its own.
+pub fn address(text: &str) -> Vec<String> {
+    tokens(text)
+        .into_iter()
+        .filter(|token| !ADDRESS_NOISE.contains(&token.as_str()))
+        .collect()
+}
+
+/// Folded words that carry no information about which address it is.
+const ADDRESS_NOISE: &[&str] = &[
+    // Street types, Turkmen and Russian, full and abbreviated.
+    "kocesi",
+    "koc",
+    "kucesi",
+    "kuc",
+    "ul",
+    "ulitsa",
+    "sayoly",
+    "saaoly",
+    "prospekt",
+    "pr",
+    "prosp",
+    "bulwar",
+    "mkr",
+    "mikroraion",
+    "tupik",
+    "pereulok",
+    "per",
+    "etrap",
+    "etraby",
+    // House words.
+    "jay",
+    "jayy",
+    "d",
+    "dom",
+    "kw",
+    "kwartira",
+    "ofis",
+    // City and region words.
+    "s",
+    "g",
+    "saher",
+    "saheri",
+    "gorod",
+    "welayat",
+    "welayaty",
+    "obl",
+    "oblast",
+    "asgabat",
+    "asabad",
+    "askabad",
+    "ashabad",
+    "ahal",
+    "ahalskiy",
+    "balkan",
+    "balkanabat",
+    "dasoguz",
+    "dasogus",
+    "lebap",
+    "turkmenabat",
+    "mary",
+    "anew",
+    "tejen",
+    "serdar",
+    "turkmenbasy",
+    "bayramaly",
+];
+
 /// Maps any mix of Turkmen Latin, Cyrillic and ASCII onto lowercase ASCII.
 ///
 /// Punctuation and quotes become spaces. Letters that one script writes with

@@ -18,7 +18,7 @@ use super::similarity::{jaro_winkler, token_set};
 pub struct Profile {
     /// The normalised name.
     pub name: NormalName,
-    /// Folded address words (house numbers included).
+    /// Folded address words that tell addresses apart (street and house number).
     pub address: Vec<String>,
     /// Region code.
     pub region: Option<String>,
@@ -46,7 +46,7 @@ impl Profile {
             .or(name.legal_form.map(str::to_owned));
         Profile {
             name,
-            address: address.map(normalise::tokens).unwrap_or_default(),
+            address: address.map(normalise::address).unwrap_or_default(),
             region: region.map(str::to_owned),
             activity: activity.map(str::to_owned),
             legal_form,

@@ -2,9 +2,11 @@
 //! queries of the register. Every query is written once for both backends.
 
 pub mod connection;
+pub mod loads;
 pub mod migrate;
 pub mod reference;
 pub mod register;
+pub mod review;
 pub mod schema;
 pub mod tokens;
 pub mod units;
@@ -56,6 +58,12 @@ pub enum StoreError {
     /// Every `stat_id` has been handed out.
     #[error("no stat_id left to hand out")]
     IdsExhausted,
+    /// A dry run's changes were discarded on purpose (never shown to users).
+    #[error("dry run: changes discarded")]
+    DryRun,
+    /// A value could not be encoded for storage.
+    #[error("encoding a stored value: {0}")]
+    Encode(String),
     /// The blocking worker running the query went away.
     #[error("database worker stopped")]
     Worker,

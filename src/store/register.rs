@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
+use super::connection::on_backend;
 use super::schema::{
     change_log, event_units, events, register_head, source_records, unit_links, units,
 };
 use super::units::RecordRow;
-use super::connection::on_backend;
 use super::{AnyConnection, StoreError, StoreResult};
 use crate::domain::attribute::{Attribute, Values};
 use crate::domain::event::{EventKind, EventRole};
@@ -391,21 +391,31 @@ impl Writer<'_> {
     /// Inserts the buffered rows, parents before children.
     fn flush_rows(&mut self) -> StoreResult<()> {
         let pending = std::mem::take(&mut self.pending);
-        insert_all(self.conn, &pending.units, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(units::table).values(rows).execute(c))
-        })?;
-        insert_all(self.conn, &pending.links, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(unit_links::table).values(rows).execute(c))
-        })?;
-        insert_all(self.conn, &pending.events, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(events::table).values(rows).execute(c))
-        })?;
-        insert_all(self.conn, &pending.event_units, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(event_units::table).values(rows).execute(c))
-        })?;
-        insert_all(self.conn, &pending.records, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(source_records::table).values(rows).execute(c))
-        })?;
+        insert_all(
+            self.conn,
+            &pending.units,
+            |c, rows| on_backend!(c, c => diesel::insert_into(units::table).values(rows).execute(c)),
+        )?;
+        insert_all(
+            self.conn,
+            &pending.links,
+            |c, rows| on_backend!(c, c => diesel::insert_into(unit_links::table).values(rows).execute(c)),
+        )?;
+        insert_all(
+            self.conn,
+            &pending.events,
+            |c, rows| on_backend!(c, c => diesel::insert_into(events::table).values(rows).execute(c)),
+        )?;
+        insert_all(
+            self.conn,
+            &pending.event_units,
+            |c, rows| on_backend!(c, c => diesel::insert_into(event_units::table).values(rows).execute(c)),
+        )?;
+        insert_all(
+            self.conn,
+            &pending.records,
+            |c, rows| on_backend!(c, c => diesel::insert_into(source_records::table).values(rows).execute(c)),
+        )?;
         Ok(())
     }
 
@@ -426,9 +436,11 @@ impl Writer<'_> {
             })
             .collect();
         entries.sort_by_key(|entry| entry.seq);
-        insert_all(self.conn, &entries, |c, rows| {
-            on_backend!(c, c => diesel::insert_into(change_log::table).values(rows).execute(c))
-        })
+        insert_all(
+            self.conn,
+            &entries,
+            |c, rows| on_backend!(c, c => diesel::insert_into(change_log::table).values(rows).execute(c)),
+        )
     }
 
     /// Writes what is buffered and moves the register head.

@@ -1,0 +1,359 @@
+//! Loads in the database: the load list, each load's rows and rejections,
+//! and the snapshot of the register a load matches against.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::connection::on_backend;
+use super::schema::{load_rejections, load_rows, loads, review_items, source_records, units};
+use super::units::RecordRow;
+use super::{AnyConnection, StoreResult};
+use crate::domain::attribute::Values;
+use crate::domain::source::Source;
+use crate::domain::text_enum;
+use crate::domain::unit::UnitKind;
+use crate::reconcile::matcher::{Known, RowKeys};
+use crate::reconcile::score::Profile;
+
+text_enum! {
+    /// Where a load is in its life.
+    LoadStatus {
+        /// Waiting for the one writer.
+        Queued => "queued",
+        /// Being loaded.
+        Running => "running",
+        /// Finished; its report is final.
+        Done => "done",
+        /// The file was unusable, or the load was interrupted; the register is unchanged.
+        Failed => "failed",
+    }
+}
+
+/// A load as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = loads)]
+pub struct LoadRecord {
+    /// Its id.
+    pub id: i64,
+    /// `tax`, `justice` or `statistics`.
+    pub source: String,
+    /// The file's name as given.
+    pub file_name: Option<String>,
+    /// Whether nothing was to be changed.
+    pub dry_run: bool,
+    /// From when the extract's statements hold.
+    pub effective_date: NaiveDate,
+    /// A [`LoadStatus`] word.
+    pub status: String,
+    /// Who asked for it.
+    pub requested_by: Option<String>,
+    /// When it was asked for.
+    pub created_at: NaiveDateTime,
+    /// When it finished.
+    pub finished_at: Option<NaiveDateTime>,
+    /// The report, as JSON.
+    pub report: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// What a new load is.
+pub struct NewLoad<'a> {
+    /// Which agency's extract.
+    pub source: Source,
+    /// The file's name.
+    pub file_name: Option<&'a str>,
+    /// Report only, change nothing.
+    pub dry_run: bool,
+    /// From when its statements hold.
+    pub effective_date: NaiveDate,
+    /// Who asked.
+    pub requested_by: Option<&'a str>,
+    /// Queued (a task) or running (the command line).
+    pub status: LoadStatus,
+    /// Now.
+    pub now: NaiveDateTime,
+}
+
+/// Registers a load and returns its id.
+pub fn create(conn: &mut AnyConnection, load: &NewLoad) -> StoreResult<i64> {
+    conn.transaction(|conn| {
+        diesel::insert_into(loads::table)
+            .values((
+                loads::source.eq(load.source.as_str()),
+                loads::file_name.eq(load.file_name),
+                loads::dry_run.eq(load.dry_run),
+                loads::effective_date.eq(load.effective_date),
+                loads::status.eq(load.status.as_str()),
+                loads::requested_by.eq(load.requested_by),
+                loads::created_at.eq(load.now),
+            ))
+            .execute(conn)?;
+        Ok(loads::table
+            .select(diesel::dsl::max(loads::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or_default())
+    })
+}
+
+/// Moves a load to a new status, with its report or error when it ends.
+pub fn set_status(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: LoadStatus,
+    report: Option<&str>,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    let finished = matches!(status, LoadStatus::Done | LoadStatus::Failed).then_some(now);
+    diesel::update(loads::table.find(id))
+        .set((
+            loads::status.eq(status.as_str()),
+            loads::report.eq(report),
+            loads::error.eq(error),
+            loads::finished_at.eq(finished),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One load.
+pub fn find(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<LoadRecord>> {
+    Ok(loads::table
+        .find(id)
+        .select(LoadRecord::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The most recent loads, newest first.
+pub fn recent(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<LoadRecord>> {
+    Ok(loads::table
+        .order(loads::id.desc())
+        .limit(limit)
+        .select(LoadRecord::as_select())
+        .load(conn)?)
+}
+
+/// Loads that were queued or running when the service last stopped.
+pub fn unfinished(conn: &mut AnyConnection) -> StoreResult<Vec<LoadRecord>> {
+    Ok(loads::table
+        .filter(loads::status.eq_any([LoadStatus::Queued.as_str(), LoadStatus::Running.as_str()]))
+        .order(loads::id)
+        .select(LoadRecord::as_select())
+        .load(conn)?)
+}
+
+/// The latest finished, real (not dry-run) load of a source.
+pub fn latest_done(conn: &mut AnyConnection, source: Source) -> StoreResult<Option<i64>> {
+    Ok(loads::table
+        .filter(loads::source.eq(source.as_str()))
+        .filter(loads::status.eq(LoadStatus::Done.as_str()))
+        .filter(loads::dry_run.eq(false))
+        .select(diesel::dsl::max(loads::id))
+        .first::<Option<i64>>(conn)?)
+}
+
+/// What became of one accepted row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = load_rows, treat_none_as_default_value = false)]
+pub struct LoadRow {
+    /// The load.
+    pub load_id: i64,
+    /// The row's line (header = 1).
+    pub line: i64,
+    /// The row's key, when it had one.
+    pub source_key: Option<String>,
+    /// The unit number it was linked to; none while in review.
+    pub unit_id: Option<i64>,
+    /// A [`crate::reconcile::matcher::Method`] word.
+    pub method: String,
+    /// The match score, when one was computed.
+    pub score: Option<f64>,
+    /// The review item, while or after it was reviewed.
+    pub review_id: Option<i64>,
+}
+
+/// A row a load could not use.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = load_rejections, treat_none_as_default_value = false)]
+pub struct Rejection {
+    /// The load.
+    pub load_id: i64,
+    /// The row's line (header = 1).
+    pub line: i64,
+    /// The column at fault, if one is.
+    pub column_name: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Inserts load rows in multi-row statements.
+pub fn insert_rows(conn: &mut AnyConnection, rows: &[LoadRow]) -> StoreResult<()> {
+    for chunk in rows.chunks(4_000) {
+        on_backend!(conn, c => diesel::insert_into(load_rows::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Inserts rejections in multi-row statements.
+pub fn insert_rejections(conn: &mut AnyConnection, rows: &[Rejection]) -> StoreResult<()> {
+    for chunk in rows.chunks(7_000) {
+        on_backend!(conn, c => diesel::insert_into(load_rejections::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// A page of a load's rows, in line order after `after_line`.
+pub fn rows_page(
+    conn: &mut AnyConnection,
+    load_id: i64,
+    after_line: i64,
+    limit: i64,
+) -> StoreResult<Vec<LoadRow>> {
+    Ok(load_rows::table
+        .filter(load_rows::load_id.eq(load_id))
+        .filter(load_rows::line.gt(after_line))
+        .order(load_rows::line)
+        .limit(limit)
+        .select(LoadRow::as_select())
+        .load(conn)?)
+}
+
+/// A page of a load's rejections, in line order after `after_line`.
+pub fn rejections_page(
+    conn: &mut AnyConnection,
+    load_id: i64,
+    after_line: i64,
+    limit: i64,
+) -> StoreResult<Vec<Rejection>> {
+    Ok(load_rejections::table
+        .filter(load_rejections::load_id.eq(load_id))
+        .filter(load_rejections::line.gt(after_line))
+        .order(load_rejections::line)
+        .limit(limit)
+        .select(Rejection::as_select())
+        .load(conn)?)
+}
+
+/// A review decision that a later load must honour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remembered {
+    /// Still open: the row joins the open item.
+    Open(i64),
+    /// Linked to (or created) this unit.
+    Unit(i64, i64),
+    /// Rejected.
+    Rejected(i64),
+}
+
+/// What a load needs to know of the register before it starts.
+pub struct Snapshot {
+    /// Units, identifiers and profiles, for matching.
+    pub known: Known,
+    /// The loading source's current records: (unit, key) → hash of their values.
+    pub chains: HashMap<(i64, Option<String>), u64>,
+    /// Review decisions about this source's rows, by row fingerprint.
+    pub remembered: HashMap<String, Remembered>,
+    /// The next free review item id.
+    pub next_review_id: i64,
+}
+
+/// The hash a load compares to tell an unchanged record from a changed one.
+pub fn values_hash(values: &Values) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    values.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Reads the current records of every unit into a matching snapshot.
+pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapshot> {
+    let mut known = Known::default();
+    let mut chains = HashMap::new();
+    let kinds: Vec<(i64, String)> = units::table
+        .filter(units::kind.ne(UnitKind::Enterprise.as_str()))
+        .select((units::id, units::kind))
+        .load(conn)?;
+    for (id, kind) in kinds {
+        known.add_unit(id, kind == UnitKind::LegalUnit.as_str());
+    }
+    let rows = source_records::table
+        .filter(source_records::superseded_at.is_null())
+        .filter(source_records::valid_to.is_null())
+        .order(source_records::id)
+        .select(RecordRow::as_select())
+        .load_iter::<RecordRow, diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let row = row?;
+        let unit = row.unit_id;
+        let record = row.into_record()?;
+        let values = &record.values;
+        if record.source == source {
+            chains.insert((unit, record.source_key.clone()), values_hash(values));
+        }
+        let keys = RowKeys {
+            unit: None,
+            tin: values.tin.clone(),
+            reg_number: values.reg_number.clone(),
+        };
+        let profile = values.name.as_deref().map(|name| {
+            Profile::new(
+                name,
+                values.address.as_deref(),
+                values.region.as_deref(),
+                values.activity.as_deref(),
+                values.legal_form.as_deref(),
+                values.birth_date,
+            )
+        });
+        known.add_record(
+            unit,
+            record.source,
+            record.source_key.as_deref(),
+            &keys,
+            profile,
+        );
+    }
+    let (remembered, next_review_id) = remembered(conn, source)?;
+    Ok(Snapshot {
+        known,
+        chains,
+        remembered,
+        next_review_id,
+    })
+}
+
+fn remembered(
+    conn: &mut AnyConnection,
+    source: Source,
+) -> StoreResult<(HashMap<String, Remembered>, i64)> {
+    let items: Vec<(i64, String, String, Option<i64>)> = review_items::table
+        .filter(review_items::source.eq(source.as_str()))
+        .order(review_items::id)
+        .select((
+            review_items::id,
+            review_items::fingerprint,
+            review_items::status,
+            review_items::unit_id,
+        ))
+        .load(conn)?;
+    let mut remembered = HashMap::new();
+    for (id, fingerprint, status, unit) in items {
+        let decision = match (status.as_str(), unit) {
+            ("open", _) => Remembered::Open(id),
+            ("rejected", _) => Remembered::Rejected(id),
+            (_, Some(unit)) => Remembered::Unit(id, unit),
+            _ => continue,
+        };
+        remembered.insert(fingerprint, decision);
+    }
+    let next = review_items::table
+        .select(diesel::dsl::max(review_items::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or_default()
+        + 1;
+    Ok((remembered, next))
+}

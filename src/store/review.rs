@@ -1,0 +1,154 @@
+//! The review queue in the database: rows the matcher would not decide.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::connection::on_backend;
+use super::schema::{load_rows, review_items};
+use super::{AnyConnection, StoreResult};
+use crate::domain::text_enum;
+
+text_enum! {
+    /// Where a review item stands.
+    ReviewStatus {
+        /// Waiting for a statistician.
+        Open => "open",
+        /// Linked to an existing unit.
+        Linked => "linked",
+        /// A new unit was created for the row.
+        Created => "created",
+        /// The row was rejected.
+        Rejected => "rejected",
+    }
+}
+
+/// A review item as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = review_items, treat_none_as_default_value = false)]
+pub struct ReviewItem {
+    /// Its id.
+    pub id: i64,
+    /// The load that last brought the row.
+    pub load_id: i64,
+    /// The row's line in that load's file.
+    pub line: i64,
+    /// The source.
+    pub source: String,
+    /// The row's key, if it had one.
+    pub source_key: Option<String>,
+    /// The row's identity across extracts.
+    pub fingerprint: String,
+    /// Why the matcher would not decide.
+    pub reason: String,
+    /// The statement the row makes, as JSON.
+    pub statement: String,
+    /// The candidates with their evidence, as JSON.
+    pub candidates: String,
+    /// A [`ReviewStatus`] word.
+    pub status: String,
+    /// The unit it was linked to or created.
+    pub unit_id: Option<i64>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<NaiveDateTime>,
+    /// The decider's note.
+    pub note: Option<String>,
+    /// When it was opened.
+    pub created_at: NaiveDateTime,
+}
+
+/// Opens review items (ids chosen by the caller, who holds the write lock).
+pub fn insert(conn: &mut AnyConnection, items: &[ReviewItem]) -> StoreResult<()> {
+    for chunk in items.chunks(1_500) {
+        on_backend!(conn, c => diesel::insert_into(review_items::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Points an open item at the latest load's version of its row.
+pub fn refresh(
+    conn: &mut AnyConnection,
+    id: i64,
+    load_id: i64,
+    line: i64,
+    statement: &str,
+    candidates: &str,
+) -> StoreResult<()> {
+    diesel::update(review_items::table.find(id))
+        .set((
+            review_items::load_id.eq(load_id),
+            review_items::line.eq(line),
+            review_items::statement.eq(statement),
+            review_items::candidates.eq(candidates),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Items with a status, oldest first, after an id (cursor paging).
+pub fn list(
+    conn: &mut AnyConnection,
+    status: ReviewStatus,
+    source: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<ReviewItem>> {
+    let mut query = review_items::table
+        .filter(review_items::status.eq(status.as_str()))
+        .filter(review_items::id.gt(after))
+        .into_boxed();
+    if let Some(source) = source {
+        query = query.filter(review_items::source.eq(source.to_owned()));
+    }
+    Ok(query
+        .order(review_items::id)
+        .limit(limit)
+        .select(ReviewItem::as_select())
+        .load(conn)?)
+}
+
+/// How many items have a status.
+pub fn count(conn: &mut AnyConnection, status: ReviewStatus) -> StoreResult<i64> {
+    Ok(review_items::table
+        .filter(review_items::status.eq(status.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// One item.
+pub fn find(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<ReviewItem>> {
+    Ok(review_items::table
+        .find(id)
+        .select(ReviewItem::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a decision on an item, and on the load rows waiting for it.
+pub fn decide(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: ReviewStatus,
+    unit_id: Option<i64>,
+    decided_by: &str,
+    note: Option<&str>,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(review_items::table.find(id))
+        .set((
+            review_items::status.eq(status.as_str()),
+            review_items::unit_id.eq(unit_id),
+            review_items::decided_by.eq(decided_by),
+            review_items::decided_at.eq(now),
+            review_items::note.eq(note),
+        ))
+        .execute(conn)?;
+    diesel::update(load_rows::table.filter(load_rows::review_id.eq(id)))
+        .set((
+            load_rows::unit_id.eq(unit_id),
+            load_rows::method.eq("manual"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
