@@ -1,26 +1,36 @@
-//! `sanaw demo`: a fresh data folder with sample units, for a first look.
+//! `sanaw demo`: a fresh data folder with the bundled sample extracts
+//! loaded, for a first look.
 //!
-//! The sample enterprises are those behind the bundled sample extracts
-//! (`fixtures/sources/entities.csv`). Each gets what the three sources would
-//! say about it, a birth, and for some a rename or a liquidation, so that
-//! attributes, sources, conflicts, history and links all have something to show.
+//! The three sample extracts (`fixtures/sources/`) go through the same loads
+//! as any agency file, justice first, so that the tour shows real
+//! reconciliation: units built from three sources, conflicts, branches,
+//! liquidations, and a review queue with something in it.
 
-use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{NaiveDate, Utc};
 
-use crate::domain::activity::{canonical_code, Scheme};
-use crate::domain::attribute::Values;
-use crate::domain::event::{EventKind, EventRole};
-use crate::domain::link::LinkKind;
-use crate::domain::source::{Origin, OriginKind, Source};
-use crate::domain::stat_id::StatId;
-use crate::domain::unit::UnitKind;
-use crate::store::register::{self, Statement, Writer};
-use crate::store::{Database, StoreResult};
+use crate::domain::source::Source;
+use crate::ingest::load::{self, LoadError, Options, Progress, Report};
+use crate::reconcile::matcher::Thresholds;
+use crate::store::loads::{self as load_list, LoadStatus, NewLoad};
+use crate::store::Database;
 
-const ENTITIES: &str = include_str!("../fixtures/sources/entities.csv");
+/// The sample extracts, in the order an office would usually load them.
+const SAMPLES: [(Source, &str, &[u8]); 3] = [
+    (
+        Source::Justice,
+        "justice.csv",
+        include_bytes!("../fixtures/sources/justice.csv"),
+    ),
+    (Source::Tax, "tax.csv", include_bytes!("../fixtures/sources/tax.csv")),
+    (
+        Source::Statistics,
+        "statistics.csv",
+        include_bytes!("../fixtures/sources/statistics.csv"),
+    ),
+];
 /// Marks a folder as made by `sanaw demo`, so only such a folder is ever emptied.
 const MARKER: &str = ".sanaw-demo";
 
@@ -38,9 +48,9 @@ pub enum DemoError {
         /// Why.
         source: std::io::Error,
     },
-    /// The bundled sample is unreadable.
+    /// A bundled sample is unreadable.
     #[error("bundled sample: {0}")]
-    Sample(#[from] csv::Error),
+    Sample(String),
     /// Writing the sample failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -63,139 +73,38 @@ pub fn prepare_folder(dir: &Path) -> Result<(), DemoError> {
     Ok(())
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Entity {
-    entity: String,
-    name: String,
-    legal_form: String,
-    region: String,
-    tin: String,
-    reg_number: String,
-    activity: String,
-    dead: u8,
-    parent: String,
-}
-
-/// Writes the sample units; returns how many units the register then holds.
-pub fn seed(db: &Database) -> Result<i64, DemoError> {
-    let entities: Vec<Entity> = csv::Reader::from_reader(ENTITIES.as_bytes())
-        .deserialize()
-        .collect::<Result<_, _>>()?;
+/// Loads the sample extracts; returns their reports.
+pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
     let mut conn = db.writer()?;
-    register::write(
-        &mut conn,
-        Origin::new(OriginKind::System, "demo"),
-        |writer| {
-            let mut legal_units: HashMap<&str, StatId> = HashMap::new();
-            for (number, entity) in entities.iter().enumerate() {
-                let legal_unit = seed_entity(writer, number as i64, entity)?;
-                legal_units.insert(entity.entity.as_str(), legal_unit);
-            }
-            for entity in entities.iter().filter(|e| !e.parent.is_empty()) {
-                if let Some(parent) = legal_units.get(entity.parent.as_str()) {
-                    let local = writer.create_unit(UnitKind::LocalUnit)?;
-                    writer.link(LinkKind::LocalUnitOf, local, *parent, date(2015, 1, 1))?;
-                }
-            }
-            Ok(())
-        },
-    )?;
-    Ok(crate::store::units::count(&mut *db.reader()?)?)
-}
-
-fn seed_entity(writer: &mut Writer, number: i64, entity: &Entity) -> StoreResult<StatId> {
-    let birth = date(1995, 1, 1) + Duration::days(number * 97 % 10_000);
-    let death = (entity.dead == 1).then(|| birth + Duration::days(2_000));
-    let activity = canonical_code(Scheme::Nace, &entity.activity).ok();
-    let renamed = number % 25 == 7;
-    let first_name = if renamed {
-        format!("{} (former name)", entity.name)
-    } else {
-        entity.name.clone()
-    };
-    let justice = Statement {
-        source: Source::Justice,
-        source_key: Some(entity.reg_number.clone()),
-        valid_from: birth,
-        values: Values {
-            name: Some(first_name),
-            legal_form: Some(entity.legal_form.clone()),
-            reg_number: Some(entity.reg_number.clone()),
-            region: Some(entity.region.clone()),
-            status: Some(
-                if death.is_some() {
-                    "liquidated"
-                } else {
-                    "active"
-                }
-                .into(),
-            ),
-            birth_date: Some(birth),
-            death_date: death,
-            ..Values::default()
-        },
-    };
-    let (legal_unit, _enterprise) = writer.create_legal_unit(&justice)?;
-    writer.event(
-        EventKind::Birth,
-        birth,
-        &[(legal_unit, EventRole::Subject)],
-        None,
-    )?;
-    if renamed {
-        let mut rename = justice.clone();
-        rename.valid_from = date(2023, 1, 1).max(birth + Duration::days(1));
-        rename.values.name = Some(entity.name.clone());
-        writer.record(legal_unit, &rename)?;
-    }
-    let tax = Statement {
-        source: Source::Tax,
-        source_key: Some(entity.tin.clone()),
-        valid_from: birth,
-        values: Values {
-            tin: Some(entity.tin.clone()),
-            name: Some(entity.name.to_uppercase()),
-            activity: activity.as_ref().map(|code| code[..2].to_owned()),
-            tax_status: Some(
-                if death.is_some() {
-                    "deregistered"
-                } else {
-                    "active"
-                }
-                .into(),
-            ),
-            turnover: Some((number * 7_919 % 1_000_000 + 1_000) * 100),
-            turnover_year: Some(2024),
-            vat_registered: Some(number % 3 == 0),
-            ..Values::default()
-        },
-    };
-    writer.record(legal_unit, &tax)?;
-    if death.is_none() {
-        let statistics = Statement {
-            source: Source::Statistics,
-            source_key: None,
-            valid_from: date(2024, 1, 1).max(birth),
-            values: Values {
-                activity,
-                employees: Some(number % 50 + 1),
-                institutional_sector: Some("S11".into()),
-                ..Values::default()
-            },
+    let effective_date = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a valid date");
+    let mut reports = Vec::new();
+    for (source, name, bytes) in SAMPLES {
+        let options = Options {
+            source,
+            dry_run: false,
+            effective_date,
+            encoding: None,
+            thresholds: Thresholds::default(),
         };
-        writer.record(legal_unit, &statistics)?;
-    }
-    if let Some(death) = death {
-        writer.event(
-            EventKind::Death,
-            death,
-            &[(legal_unit, EventRole::Subject)],
-            None,
+        let load_id = load_list::create(
+            &mut conn,
+            &NewLoad {
+                source,
+                file_name: Some(name),
+                dry_run: false,
+                effective_date,
+                requested_by: Some("demo"),
+                status: LoadStatus::Running,
+                now: Utc::now().naive_utc(),
+            },
         )?;
+        let input = std::io::Cursor::new(bytes);
+        let report = load::run(&mut conn, load_id, input, &options, Arc::new(Progress::default()))
+            .map_err(|error| match error {
+                LoadError::Store(error) => DemoError::Store(error),
+                LoadError::File(error) => DemoError::Sample(error.to_string()),
+            })?;
+        reports.push(report);
     }
-    Ok(legal_unit)
-}
-
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).expect("a valid calendar date")
+    Ok(reports)
 }

@@ -158,8 +158,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::demo::prepare_folder(demo_dir)?;
             let settings = Settings::new(demo_dir.clone(), None, addr)?;
             let db = Database::open(&settings.database)?;
-            let summary = crate::demo::seed(&db)?;
-            tracing::info!(units = summary, folder = %demo_dir.display(), "demo data loaded");
+            for report in crate::demo::seed(&db)? {
+                tracing::info!(
+                    source = %report.source,
+                    rows = report.rows_read,
+                    units_created = report.units_created,
+                    review = report.review_opened,
+                    "demo extract loaded"
+                );
+            }
+            tracing::info!(folder = %demo_dir.display(), "demo data loaded");
             serve(settings)?;
         }
         Command::Token {
