@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::reconcile::matcher::Thresholds;
 use crate::store::Location;
 
 /// How the service is configured.
@@ -17,6 +18,10 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Largest JSON request body accepted, in bytes.
     pub json_limit: usize,
+    /// Largest extract upload accepted, in bytes.
+    pub upload_limit: u64,
+    /// The matcher's thresholds for loads run by the service.
+    pub thresholds: Thresholds,
 }
 
 /// A setting that cannot be used.
@@ -41,7 +46,14 @@ impl Settings {
             addr: addr.to_owned(),
             workers: None,
             json_limit: 256 * 1024,
+            upload_limit: 2 * 1024 * 1024 * 1024,
+            thresholds: Thresholds::default(),
         })
+    }
+
+    /// Where uploaded extracts wait for their load.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
     }
 
     /// Where the search index lives.

@@ -24,7 +24,11 @@ const SAMPLES: [(Source, &str, &[u8]); 3] = [
         "justice.csv",
         include_bytes!("../fixtures/sources/justice.csv"),
     ),
-    (Source::Tax, "tax.csv", include_bytes!("../fixtures/sources/tax.csv")),
+    (
+        Source::Tax,
+        "tax.csv",
+        include_bytes!("../fixtures/sources/tax.csv"),
+    ),
     (
         Source::Statistics,
         "statistics.csv",
@@ -99,11 +103,17 @@ pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
             },
         )?;
         let input = std::io::Cursor::new(bytes);
-        let report = load::run(&mut conn, load_id, input, &options, Arc::new(Progress::default()))
-            .map_err(|error| match error {
-                LoadError::Store(error) => DemoError::Store(error),
-                LoadError::File(error) => DemoError::Sample(error.to_string()),
-            })?;
+        let report = load::run(
+            &mut conn,
+            load_id,
+            input,
+            &options,
+            Arc::new(Progress::default()),
+        )
+        .map_err(|error| match error {
+            LoadError::Store(error) => DemoError::Store(error),
+            LoadError::File(error) => DemoError::Sample(error.to_string()),
+        })?;
         reports.push(report);
     }
     Ok(reports)

@@ -7,6 +7,7 @@ use actix_web::{web, HttpServer};
 
 use crate::api::{self, AppState};
 use crate::config::Settings;
+use crate::ingest::queue::LoadQueue;
 use crate::search::{SearchError, SearchIndex};
 use crate::store::reference::Labels;
 use crate::store::{Database, StoreError};
@@ -52,11 +53,15 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
+        let queue = LoadQueue::start(db.clone(), settings.uploads_dir(), settings.thresholds)?;
+        queue.resume(&db)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             index,
             labels,
             json_limit: settings.json_limit,
+            upload_limit: settings.upload_limit,
+            loads: queue,
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.workers {

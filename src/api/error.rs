@@ -71,6 +71,9 @@ pub enum ApiError {
     /// A valid token whose role may not do this.
     #[error("this needs one of the roles: {}", roles(.0))]
     Forbidden(&'static [Role]),
+    /// The request clashes with the current state (an item already decided).
+    #[error("{0}")]
+    Conflict(String),
     /// The request body is larger than allowed.
     #[error("request body larger than the limit of {0} bytes")]
     TooLarge(usize),
@@ -111,6 +114,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -123,6 +127,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "Not found",
             ApiError::Unauthorized(_) => "Authentication required",
             ApiError::Forbidden(_) => "Not allowed for this role",
+            ApiError::Conflict(_) => "Conflict with the current state",
             ApiError::TooLarge(_) => "Request body too large",
             ApiError::Unavailable(_) => "Service unavailable",
             ApiError::Internal(_) => "Internal error",
@@ -157,6 +162,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,6 +4,8 @@ pub mod auth;
 pub mod classifications;
 pub mod error;
 pub mod health;
+pub mod loads;
+pub mod review;
 pub mod tokens;
 pub mod units;
 
@@ -19,6 +21,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::ingest::queue::LoadQueue;
 use crate::search::SearchIndex;
 use crate::store::reference::Labels;
 use crate::store::Database;
@@ -34,6 +37,10 @@ pub struct AppState {
     pub labels: Labels,
     /// Largest JSON body accepted.
     pub json_limit: usize,
+    /// Largest extract upload accepted.
+    pub upload_limit: u64,
+    /// The queue of loads for the one loading thread.
+    pub loads: LoadQueue,
 }
 
 #[derive(OpenApi)]
@@ -46,6 +53,8 @@ pub struct AppState {
     tags(
         (name = "units", description = "Statistical units, their history and links"),
         (name = "reference", description = "Classifications, legal forms, regions"),
+        (name = "loads", description = "Agency extracts: upload, follow the load, read its rejections"),
+        (name = "review", description = "Rows the matcher was unsure of, for statisticians to decide"),
         (name = "tokens", description = "API tokens (administrators)"),
         (name = "service", description = "Health"),
     )
@@ -77,6 +86,12 @@ fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(classifications::get_isic)
             .service(classifications::list_legal_forms)
             .service(classifications::list_regions)
+            .service(loads::create_load)
+            .service(loads::list_loads)
+            .service(loads::get_load)
+            .service(loads::get_rejections)
+            .service(review::list_review)
+            .service(review::decide_review)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),

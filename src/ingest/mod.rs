@@ -9,5 +9,6 @@ pub mod cp1251;
 pub mod extract;
 pub mod load;
 pub mod mapping;
+pub mod queue;
 pub mod report;
 pub mod value;
