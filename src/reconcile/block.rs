@@ -28,9 +28,11 @@ impl Blocker {
         }
     }
 
-    /// The slots sharing keys with the profile, most shared keys first, at most `limit`.
+    /// The slots sharing keys with the profile, most (and rarest) shared keys first, at most `limit`.
     pub fn candidates(&self, profile: &Profile, limit: usize) -> Vec<u32> {
-        let mut hits: HashMap<u32, u32> = HashMap::new();
+        // A rare shared key says more than many common ones (`-yew` endings,
+        // a region's popular words): each key counts by its rarity.
+        let mut hits: HashMap<u32, f32> = HashMap::new();
         for key in keys(profile) {
             let Some(slots) = self.index.get(&key) else {
                 continue;
@@ -39,12 +41,13 @@ impl Blocker {
             if slots.len() > CROWDED && !regional {
                 continue;
             }
+            let weight = 1.0 / (slots.len() as f32).sqrt();
             for slot in slots.iter().take(CROWDED * 4) {
-                *hits.entry(*slot).or_default() += 1;
+                *hits.entry(*slot).or_default() += weight;
             }
         }
-        let mut ranked: Vec<(u32, u32)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut ranked: Vec<(u32, f32)> = hits.into_iter().collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
             .into_iter()
             .take(limit)
@@ -64,6 +67,21 @@ fn keys(profile: &Profile) -> Vec<String> {
         if token.len() > 4 {
             keys.push(format!("s:{}|{region}", &token[..4]));
             keys.push(format!("e:{}|{region}", &token[token.len() - 4..]));
+        }
+    }
+    // Many enterprises share a popular name; their addresses tell them apart,
+    // so a street with its house number is a key of its own.
+    let numbers = profile
+        .address
+        .iter()
+        .filter(|t| t.bytes().all(|b| b.is_ascii_digit()));
+    for number in numbers {
+        for word in profile
+            .address
+            .iter()
+            .filter(|t| t.len() > 3 && !t.bytes().all(|b| b.is_ascii_digit()))
+        {
+            keys.push(format!("a:{word}|{number}"));
         }
     }
     let compact = profile.name.compact();
@@ -114,6 +132,25 @@ mod tests {
         let found = blocker.candidates(&profile("Bereket", "TM-M"), 2_000);
         assert!(!found.is_empty());
         assert!(found.iter().all(|slot| slot % 2 == 0), "only the Mary ones");
+    }
+
+    #[test]
+    fn among_many_namesakes_the_one_at_the_same_address_is_found() {
+        let mut blocker = Blocker::default();
+        for slot in 0..200 {
+            let address = format!("Aşgabat, Magtymguly köçesi, jaý {slot}");
+            let profile = Profile::new("Ak ýol HJ", Some(&address), Some("TM-S"), None, None, None);
+            blocker.insert(slot, &profile);
+        }
+        let row = Profile::new(
+            "ХО «Ак йол»",
+            Some("Ашхабад, ул. Магтымгулы, д. 137"),
+            Some("TM-S"),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(blocker.candidates(&row, 3)[0], 137);
     }
 
     #[test]

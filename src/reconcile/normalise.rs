@@ -37,7 +37,7 @@ impl NormalName {
 
 /// Normalises an enterprise name: folded, tokenised, legal form taken out.
 pub fn name(text: &str) -> NormalName {
-    let mut tokens = tokens(text);
+    let mut tokens = join_dotted_abbreviations(tokens(text));
     let mut legal_form = None;
     // Longest forms first, so "açyk paýdarlar jemgyýeti" wins over a shorter overlap.
     for form in legal_forms() {
@@ -49,16 +49,52 @@ pub fn name(text: &str) -> NormalName {
     NormalName { tokens, legal_form }
 }
 
+/// `Ý.T.` and `H.J.` fold to single letters; a run of them that spells a
+/// legal-form abbreviation becomes that one word, so it is recognised.
+fn join_dotted_abbreviations(tokens: Vec<String>) -> Vec<String> {
+    if tokens.iter().filter(|t| t.len() == 1).count() < 2 {
+        return tokens;
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut run: Vec<String> = Vec::new();
+    let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
+        let joined = run.concat();
+        let is_form = run.len() >= 2
+            && legal_forms()
+                .iter()
+                .any(|form| form.tokens.len() == 1 && form.tokens[0] == joined);
+        if is_form {
+            out.push(joined);
+        } else {
+            out.append(run);
+        }
+        run.clear();
+    };
+    for token in tokens {
+        if token.len() == 1 && token.chars().all(|c| c.is_ascii_alphabetic()) {
+            run.push(token);
+            continue;
+        }
+        flush(&mut run, &mut out);
+        out.push(token);
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 /// The legal form a text names: a code (`ES`), a full name in Turkmen or
 /// Russian, or an abbreviation (`HJ`, `ООО`). `None` when it names none, or
 /// more than a legal form.
 pub fn legal_form(text: &str) -> Option<&'static str> {
     let trimmed = text.trim();
-    if let Some(form) = legal_forms()
-        .iter()
-        .find(|f| f.code.eq_ignore_ascii_case(trimmed))
+    // Codes of every kind, branches included (`FB`, `RO`).
+    if let Some(code) = LEGAL_FORMS
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split(',').next())
+        .find(|code| code.eq_ignore_ascii_case(trimmed))
     {
-        return Some(form.code);
+        return Some(code);
     }
     let parsed = name(trimmed);
     parsed
@@ -161,8 +197,6 @@ const ADDRESS_NOISE: &[&str] = &[
     "mary",
     "anew",
     "tejen",
-    "serdar",
-    "turkmenbasy",
     "bayramaly",
 ];
 
@@ -430,7 +464,25 @@ mod tests {
     }
 
     #[test]
+    fn dotted_abbreviations_are_legal_forms_but_initials_stay() {
+        let entrepreneur = name("Ý.T. Öwezow Myrat");
+        assert_eq!(entrepreneur.legal_form, Some("IE"));
+        assert_eq!(entrepreneur.key(), "owezow myrat");
+        assert_eq!(name("Orazow A.B.").key(), "orazow a b");
+    }
+
+    #[test]
+    fn addresses_keep_street_and_house_only() {
+        assert_eq!(
+            address("Ахал, Тюркменбашы кучеси, д.48"),
+            ["turkmenbasy", "48"]
+        );
+        assert_eq!(address("Türkmenbaşy 48, Ahal"), ["turkmenbasy", "48"]);
+    }
+
+    #[test]
     fn legal_forms_by_code_name_or_abbreviation() {
+        assert_eq!(legal_form("FB"), Some("FB"));
         for text in [
             "ES",
             "es",

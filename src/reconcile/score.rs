@@ -28,6 +28,8 @@ pub struct Profile {
     pub legal_form: Option<String>,
     /// Registration date.
     pub birth_date: Option<NaiveDate>,
+    /// Named after a person: an individual entrepreneur, by legal form or by the name's shape.
+    pub person: bool,
 }
 
 impl Profile {
@@ -44,8 +46,10 @@ impl Profile {
         let legal_form = legal_form
             .map(str::to_owned)
             .or(name.legal_form.map(str::to_owned));
+        let person = legal_form.as_deref() == Some("IE") || looks_like_person(&name.tokens);
         Profile {
             name,
+            person,
             address: address.map(normalise::address).unwrap_or_default(),
             region: region.map(str::to_owned),
             activity: activity.map(str::to_owned),
@@ -56,7 +60,7 @@ impl Profile {
 
     /// Whether this is an individual entrepreneur, named after a person.
     pub fn is_person(&self) -> bool {
-        self.legal_form.as_deref() == Some("IE")
+        self.person
     }
 }
 
@@ -188,42 +192,75 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
     (level, similarity)
 }
 
-/// `Orazow Aman Berdiýewiç`, `Orazow A.B.` and `A. Orazow`: the surname must
-/// agree and every initial must fit a given name of the other.
-fn compare_people(a: &[String], b: &[String]) -> (Level, f64) {
-    let full = |tokens: &[String]| {
-        tokens
-            .iter()
-            .filter(|t| t.len() > 1)
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let initials = |tokens: &[String]| {
-        tokens
-            .iter()
-            .filter(|t| t.len() == 1)
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let (a_full, b_full) = (full(a), full(b));
-    let surname = a_full
+/// Turkmen and Russian surnames and patronymics have telling endings
+/// (`Orazow`, `Orazowa`, `Berdiýewiç`, `Myratowna`, `Оразов`); a name with a
+/// patronymic, or a surname with initials, is a person's.
+fn looks_like_person(tokens: &[String]) -> bool {
+    const PATRONYMIC: [&str; 6] = ["owic", "ewic", "owna", "ewna", "ogly", "gyzy"];
+    const SURNAME: [&str; 4] = ["ow", "ew", "owa", "ewa"];
+    let full: Vec<&String> = tokens.iter().filter(|t| t.len() > 1).collect();
+    if full
         .iter()
-        .any(|x| b_full.iter().any(|y| jaro_winkler(x, y) >= 0.92));
-    if !surname {
-        return (Level::Disagree, token_set(a, b));
+        .any(|t| PATRONYMIC.iter().any(|p| t.ends_with(p)))
+    {
+        return true;
     }
-    let fits = |initials: &[String], names: &[String]| {
-        initials
-            .iter()
-            .all(|i| names.iter().any(|n| n.starts_with(i.as_str())))
+    let has_initials = tokens.iter().any(|t| t.len() == 1);
+    let surname = full
+        .iter()
+        .any(|t| t.len() > 4 && SURNAME.iter().any(|s| t.ends_with(s)));
+    surname && (has_initials || (2..=3).contains(&full.len()))
+}
+
+/// `Orazow Aman Berdiýewiç`, `Orazow A.B.`, `A. Orazow` and `Aman Orazow`:
+/// the surname must agree, and the rest (given name, then patronymic, in
+/// full or as initials) must agree as far as both sides write it.
+fn compare_people(a: &[String], b: &[String]) -> (Level, f64) {
+    let similarity = token_set(a, b);
+    let Some((a_rest, b_rest)) = split_surname(a, b) else {
+        return (Level::Disagree, similarity);
     };
-    let consistent = fits(&initials(a), &b_full) && fits(&initials(b), &a_full);
-    let similarity = token_set(&a_full, &b_full);
-    match (consistent, similarity) {
-        (true, s) if s >= 0.93 => (Level::Close, s),
-        (true, s) => (Level::Partial, s),
-        (false, s) => (Level::Disagree, s),
+    if a_rest.is_empty() || b_rest.is_empty() {
+        return (Level::Partial, similarity);
     }
+    let agree = a_rest.iter().zip(&b_rest).all(|(x, y)| {
+        if x.len() > 1 && y.len() > 1 {
+            jaro_winkler(x, y) >= 0.9
+        } else {
+            x.chars().next() == y.chars().next()
+        }
+    });
+    if agree {
+        (Level::Close, similarity)
+    } else {
+        (Level::Disagree, similarity)
+    }
+}
+
+/// The two names without their shared surname (the first written-out word
+/// of one that matches one of the other), each rest in written order.
+fn split_surname<'n>(
+    a: &'n [String],
+    b: &'n [String],
+) -> Option<(Vec<&'n String>, Vec<&'n String>)> {
+    let (i, j) = a
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.len() > 1)
+        .find_map(|(i, x)| {
+            b.iter()
+                .position(|y| y.len() > 1 && jaro_winkler(x, y) >= 0.92)
+                .map(|j| (i, j))
+        })?;
+    let rest = |tokens: &'n [String], skip: usize| {
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != skip)
+            .map(|(_, t)| t)
+            .collect::<Vec<_>>()
+    };
+    Some((rest(a, i), rest(b, j)))
 }
 
 /// Same street words and house number: exact; same street and a house number
@@ -358,7 +395,13 @@ mod tests {
     fn entrepreneurs_with_initials_match_their_full_names() {
         let person = |name: &str| Profile::new(name, None, Some("TM-S"), None, Some("IE"), None);
         let full = person("Orazow Aman Berdiýewiç");
-        for short in ["Orazow A.B.", "ИП Оразов А.Б.", "A. Orazow"] {
+        for short in [
+            "Orazow A.B.",
+            "ИП Оразов А.Б.",
+            "A. Orazow",
+            "Aman Orazow",
+            "A.B. Orazow",
+        ] {
             let level = compare(&full, &person(short)).evidence[0].level;
             assert!(
                 matches!(level, Level::Close | Level::Partial),
@@ -367,6 +410,25 @@ mod tests {
         }
         let other = compare(&full, &person("Orazow M.B.")).evidence[0].level;
         assert_eq!(other, Level::Disagree);
+        // No legal form on one side: the name's shape says it is a person.
+        let bare = Profile::new("Öwezow Myrat", None, None, None, None, None);
+        let entrepreneur =
+            Profile::new("Ý.T. Öwezow Myrat Döwletowiç", None, None, None, None, None);
+        assert_eq!(
+            compare(&bare, &entrepreneur).evidence[0].level,
+            Level::Close
+        );
+        let brother = Profile::new("Öwezow Merdan", None, None, None, None, None);
+        assert_eq!(
+            compare(&brother, &entrepreneur).evidence[0].level,
+            Level::Disagree
+        );
+        let initials = |a: &str, b: &str| compare(&person(a), &person(b)).evidence[0].level;
+        assert_eq!(initials("A.Ş. Täçgeldiýew", "A. Tacgeldiyew"), Level::Close);
+        assert_eq!(
+            initials("A.Ş. Täçgeldiýew", "B. Täçgeldiýew"),
+            Level::Disagree
+        );
     }
 
     #[test]
