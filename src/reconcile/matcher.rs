@@ -149,9 +149,10 @@ const CANDIDATES: usize = 24;
 const SHOWN: usize = 5;
 
 impl Known {
-    /// Notes that a unit exists; `legal` units are candidates for fuzzy matching.
-    pub fn add_unit(&mut self, unit: i64, legal: bool) {
-        self.units.insert(unit, legal);
+    /// Notes that a unit exists; `candidate` units (legal and local units)
+    /// are candidates for fuzzy matching.
+    pub fn add_unit(&mut self, unit: i64, candidate: bool) {
+        self.units.insert(unit, candidate);
     }
 
     /// Adds what one source record says about a unit.

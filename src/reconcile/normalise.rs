@@ -21,6 +21,9 @@ pub struct NormalName {
     pub tokens: Vec<String>,
     /// The legal form the name spelled out or abbreviated, if any (a code of `legal_forms_tm.csv`).
     pub legal_form: Option<&'static str>,
+    /// The name says it is a branch or representative office (`… şahamçasy`,
+    /// `Филиал …`); the word is taken out, so the branch's name is its parent's.
+    pub branch: bool,
 }
 
 impl NormalName {
@@ -46,8 +49,27 @@ pub fn name(text: &str) -> NormalName {
             legal_form.get_or_insert(form.code);
         }
     }
-    NormalName { tokens, legal_form }
+    let before = tokens.len();
+    tokens.retain(|token| !BRANCH_WORDS.contains(&token.as_str()));
+    let branch = tokens.len() < before;
+    NormalName {
+        tokens,
+        legal_form,
+        branch,
+    }
 }
+
+/// Folded words that make a name a branch's or a representative office's.
+const BRANCH_WORDS: &[&str] = &[
+    "sahamca",
+    "sahamcasy",
+    "wekilhana",
+    "wekilhanasy",
+    "filial",
+    "filiala",
+    "predstawitelstwo",
+    "predstawitelstwa",
+];
 
 /// `Ý.T.` and `H.J.` fold to single letters; a run of them that spells a
 /// legal-form abbreviation becomes that one word, so it is recognised.
@@ -442,13 +464,10 @@ mod tests {
     }
 
     #[test]
-    fn branch_words_stay_in_the_name() {
+    fn a_branch_is_flagged_not_confused_with_its_parent() {
         let branch = name("Ak ýol HJ-nyň Mary şahamçasy");
-        assert!(
-            branch.tokens.contains(&"sahamcasy".to_owned()),
-            "{branch:?}"
-        );
-        assert_ne!(branch.key(), key("Ak ýol"));
+        assert!(branch.branch, "{branch:?}");
+        assert!(!name("Ak ýol HJ").branch);
     }
 
     #[test]
@@ -469,6 +488,15 @@ mod tests {
         assert_eq!(entrepreneur.legal_form, Some("IE"));
         assert_eq!(entrepreneur.key(), "owezow myrat");
         assert_eq!(name("Orazow A.B.").key(), "orazow a b");
+    }
+
+    #[test]
+    fn branch_words_mark_a_branch() {
+        let branch = name("«Ak ýol» HJ Mary şahamçasy");
+        assert!(branch.branch);
+        assert_eq!(branch.key(), "ak yol mary");
+        assert!(name("Филиал ХО «Ак йол»").branch);
+        assert!(!name("Ak ýol HJ").branch);
     }
 
     #[test]

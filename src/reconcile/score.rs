@@ -176,6 +176,10 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
     if a.name.tokens.is_empty() || b.name.tokens.is_empty() {
         return (Level::Missing, 0.0);
     }
+    // A branch carries its parent's name, but it is not its parent.
+    if a.name.branch != b.name.branch {
+        return (Level::Disagree, 0.0);
+    }
     if a.name.key() == b.name.key() || a.name.compact() == b.name.compact() {
         return (Level::Exact, 1.0);
     }

@@ -278,7 +278,8 @@ pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapsho
         .select((units::id, units::kind))
         .load(conn)?;
     for (id, kind) in kinds {
-        known.add_unit(id, kind == UnitKind::LegalUnit.as_str());
+        // Local units too: the statistics survey observes branches.
+        known.add_unit(id, kind != UnitKind::EnterpriseGroup.as_str());
     }
     let rows = source_records::table
         .filter(source_records::superseded_at.is_null())
