@@ -97,6 +97,7 @@ pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
                 file_name: Some(name),
                 dry_run: false,
                 effective_date,
+                encoding: None,
                 requested_by: Some("demo"),
                 status: LoadStatus::Running,
                 now: Utc::now().naive_utc(),

@@ -12,6 +12,7 @@ use super::error::{ApiError, Problem};
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::source::Source;
+use crate::ingest::extract::Encoding;
 use crate::ingest::load::{RejectionView, Report};
 use crate::store::loads::{self, LoadRecord, LoadStatus, NewLoad};
 
@@ -36,6 +37,8 @@ pub struct UploadQuery {
     pub effective_date: Option<String>,
     /// The file's name, for the load list.
     pub file_name: Option<String>,
+    /// `utf-8` or `windows-1251`; detected from the beginning of the file when not given.
+    pub encoding: Option<String>,
 }
 
 /// A load as the API shows it.
@@ -96,7 +99,14 @@ pub struct Accepted {
     pub location: String,
 }
 
-fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<(Source, NaiveDate), ApiError> {
+/// What an upload asks for, validated.
+struct Upload {
+    source: Source,
+    effective_date: NaiveDate,
+    encoding: Option<Encoding>,
+}
+
+fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError> {
     let source = match query.source.parse::<Source>() {
         Ok(source) if source != Source::Register => source,
         _ => {
@@ -124,7 +134,18 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<(Source, NaiveDa
             .map_err(|_| ApiError::invalid("effective_date", "expected YYYY-MM-DD"))?,
         None => Utc::now().date_naive(),
     };
-    Ok((source, effective_date))
+    let encoding = match &query.encoding {
+        Some(text) => Some(
+            text.parse::<Encoding>()
+                .map_err(|_| ApiError::invalid("encoding", "expected utf-8 or windows-1251"))?,
+        ),
+        None => None,
+    };
+    Ok(Upload {
+        source,
+        effective_date,
+        encoding,
+    })
 }
 
 /// Uploads an extract (the CSV as the request body) and queues its load.
@@ -149,7 +170,11 @@ pub async fn create_load(
     mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     require(&caller, UPLOADERS)?;
-    let (source, effective_date) = parse_upload(&query, &caller)?;
+    let Upload {
+        source,
+        effective_date,
+        encoding,
+    } = parse_upload(&query, &caller)?;
     let file_name: Option<String> = query
         .file_name
         .as_ref()
@@ -166,6 +191,7 @@ pub async fn create_load(
                     file_name: file_name.as_deref(),
                     dry_run,
                     effective_date,
+                    encoding,
                     requested_by: Some(&requested_by),
                     status: LoadStatus::Queued,
                     now: Utc::now().naive_utc(),

@@ -240,7 +240,10 @@ fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         effective_date: args
             .effective_date
             .unwrap_or_else(|| Utc::now().date_naive()),
-        encoding: args.encoding,
+        encoding: match args.encoding {
+            Some(given) => Some(given),
+            None => crate::ingest::extract::detect_file(&args.file).unwrap_or(None),
+        },
         thresholds,
     };
     let db = Database::open(&settings.database)?;
@@ -253,6 +256,7 @@ fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {
             file_name: Some(&file_name),
             dry_run: options.dry_run,
             effective_date: options.effective_date,
+            encoding: options.encoding,
             requested_by: Some("command line"),
             status: LoadStatus::Running,
             now: Utc::now().naive_utc(),

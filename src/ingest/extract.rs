@@ -210,8 +210,68 @@ impl Iterator for Extract {
                 reason: format!("longer than {MAX_FIELD_CHARS} characters"),
             }));
         }
+        // Binary garbage past the sniffed beginning: refuse the row, never store a NUL.
+        if let Some(position) = record.iter().position(|f| f.contains('\0')) {
+            return Some(Err(RowError {
+                line,
+                column: Some(self.columns[position].clone()),
+                reason: "contains a NUL byte: not text".to_owned(),
+            }));
+        }
         Some(Ok(Row { line, record }))
     }
+}
+
+/// Reads a whole file to tell UTF-8 from Windows-1251 when the beginning
+/// alone cannot (a legacy export whose first Cyrillic comes late). A file
+/// with valid multi-byte UTF-8 and no invalid sequence is UTF-8; one with
+/// invalid sequences and no valid multi-byte ones is the Cyrillic code page;
+/// anything else is left to the usual detection, and its bad rows are
+/// rejected one by one.
+pub fn detect_file(path: &std::path::Path) -> io::Result<Option<Encoding>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0_u8; 1 << 20];
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut multibyte, mut invalid) = (0_u64, 0_u64);
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        carry.extend_from_slice(&buffer[..read]);
+        let mut rest: &[u8] = &carry;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => {
+                    multibyte += text.chars().filter(|c| c.len_utf8() > 1).count() as u64;
+                    rest = &[];
+                    break;
+                }
+                Err(error) => {
+                    let (valid, after) = rest.split_at(error.valid_up_to());
+                    let text = std::str::from_utf8(valid).unwrap_or_default();
+                    multibyte += text.chars().filter(|c| c.len_utf8() > 1).count() as u64;
+                    match error.error_len() {
+                        Some(bad) => {
+                            invalid += 1;
+                            rest = &after[bad..];
+                        }
+                        // Cut at the buffer's end: finish it with the next read.
+                        None => {
+                            rest = after;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        carry = rest.to_vec();
+    }
+    Ok(match (multibyte, invalid) {
+        (_, 0) => Some(Encoding::Utf8),
+        (0, _) => Some(Encoding::Windows1251),
+        _ => None,
+    })
 }
 
 /// UTF-8 when the beginning decodes as UTF-8 (a sequence cut at the end of

@@ -232,12 +232,13 @@ fn load(
         applier.report.timings.parse_and_match = matching.as_secs_f64();
         let finishing = Instant::now();
         applier.finish()?;
+        let applier_rejections = std::mem::take(&mut applier.rejections);
         let mut report = applier.report;
         report.timings.finish = finishing.elapsed().as_secs_f64();
         report.seconds = started.elapsed().as_secs_f64();
         report.rows_per_second = report.rows_read as f64 / report.seconds.max(1e-9);
         if options.dry_run {
-            dry_report = Some(report);
+            dry_report = Some((report, applier_rejections));
             return Err(StoreError::DryRun);
         }
         let json = serde_json::to_string(&report).unwrap_or_default();
@@ -253,7 +254,10 @@ fn load(
         Ok(report)
     });
     match (written, dry_report) {
-        (Err(StoreError::DryRun), Some(report)) => Ok(report),
+        (Err(StoreError::DryRun), Some((report, rejections))) => {
+            loads::insert_rejections(conn, &rejections)?;
+            Ok(report)
+        }
         (result, _) => {
             let mut report = result?;
             // The commit happened after the report was written; count it too.
@@ -726,11 +730,17 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
         let line = prepared.row.line as i64;
         if let Some(id) = open {
             self.report.review_pending += 1;
+            let reason = if reason.is_empty() {
+                self.matcher_reason(prepared)
+            } else {
+                reason
+            };
             review::refresh(
                 self.writer.connection(),
                 id,
                 self.load_id,
                 line,
+                &reason,
                 &statement,
                 &candidates,
             )?;
@@ -757,6 +767,14 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
             created_at: self.writer.now(),
         });
         Ok(id)
+    }
+
+    /// Why the matcher would not decide a row that joins an open item.
+    fn matcher_reason(&self, prepared: &Prepared) -> String {
+        match &prepared.matched.proposal {
+            Proposal::Review { reason } => reason.clone(),
+            _ => "still waiting for the decision of an earlier review".to_owned(),
+        }
     }
 
     fn reject(&mut self, line: u64, column: Option<String>, reason: String) {
@@ -787,7 +805,10 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
     fn flush_own(&mut self) -> Result<(), StoreError> {
         let conn = self.writer.connection();
         loads::insert_rows(conn, &std::mem::take(&mut self.rows))?;
-        loads::insert_rejections(conn, &std::mem::take(&mut self.rejections))?;
+        // A dry run is rolled back; its rejections are written after that.
+        if !self.options.dry_run {
+            loads::insert_rejections(conn, &std::mem::take(&mut self.rejections))?;
+        }
         review::insert(conn, &std::mem::take(&mut self.reviews))?;
         Ok(())
     }

@@ -161,6 +161,16 @@ impl Mapper {
             row,
             notes: Vec::new(),
         };
+        // The source's own key is what a row is about: without it, nothing.
+        match self.source {
+            Source::Tax => {
+                reader.required("tin")?;
+            }
+            Source::Justice => {
+                reader.required("reg_number")?;
+            }
+            Source::Statistics | Source::Register => {}
+        }
         let keys = Keys {
             stat_id: reader.parse("stat_id", |t| StatId::parse(t).map_err(|e| e.to_string()))?,
             tin: reader.parse("tin", tin)?,

@@ -119,7 +119,10 @@ impl LoadQueue {
             source,
             dry_run: record.dry_run,
             effective_date: record.effective_date,
-            encoding: None,
+            encoding: match record.encoding.as_deref().and_then(|e| e.parse().ok()) {
+                Some(given) => Some(given),
+                None => crate::ingest::extract::detect_file(path).unwrap_or(None),
+            },
             thresholds,
         };
         let input = std::io::BufReader::with_capacity(1 << 20, file);

@@ -15,6 +15,7 @@ use crate::domain::attribute::Values;
 use crate::domain::source::Source;
 use crate::domain::text_enum;
 use crate::domain::unit::UnitKind;
+use crate::ingest::extract::Encoding;
 use crate::reconcile::matcher::{Known, RowKeys};
 use crate::reconcile::score::Profile;
 
@@ -46,6 +47,8 @@ pub struct LoadRecord {
     pub dry_run: bool,
     /// From when the extract's statements hold.
     pub effective_date: NaiveDate,
+    /// The file's encoding, when given rather than detected.
+    pub encoding: Option<String>,
     /// A [`LoadStatus`] word.
     pub status: String,
     /// Who asked for it.
@@ -70,6 +73,8 @@ pub struct NewLoad<'a> {
     pub dry_run: bool,
     /// From when its statements hold.
     pub effective_date: NaiveDate,
+    /// The file's encoding, when given rather than detected.
+    pub encoding: Option<Encoding>,
     /// Who asked.
     pub requested_by: Option<&'a str>,
     /// Queued (a task) or running (the command line).
@@ -87,6 +92,7 @@ pub fn create(conn: &mut AnyConnection, load: &NewLoad) -> StoreResult<i64> {
                 loads::file_name.eq(load.file_name),
                 loads::dry_run.eq(load.dry_run),
                 loads::effective_date.eq(load.effective_date),
+                loads::encoding.eq(load.encoding.map(|e| e.as_str())),
                 loads::status.eq(load.status.as_str()),
                 loads::requested_by.eq(load.requested_by),
                 loads::created_at.eq(load.now),

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::connection::on_backend;
+use super::loads::Rejection;
 use super::schema::{load_rows, review_items};
 use super::{AnyConnection, StoreResult};
 use crate::domain::text_enum;
@@ -72,11 +73,13 @@ pub fn refresh(
     id: i64,
     load_id: i64,
     line: i64,
+    reason: &str,
     statement: &str,
     candidates: &str,
 ) -> StoreResult<()> {
     diesel::update(review_items::table.find(id))
         .set((
+            review_items::reason.eq(reason),
             review_items::load_id.eq(load_id),
             review_items::line.eq(line),
             review_items::statement.eq(statement),
@@ -144,11 +147,31 @@ pub fn decide(
             review_items::note.eq(note),
         ))
         .execute(conn)?;
-    diesel::update(load_rows::table.filter(load_rows::review_id.eq(id)))
-        .set((
-            load_rows::unit_id.eq(unit_id),
-            load_rows::method.eq("manual"),
-        ))
-        .execute(conn)?;
-    Ok(())
+    if status != ReviewStatus::Rejected {
+        diesel::update(load_rows::table.filter(load_rows::review_id.eq(id)))
+            .set((
+                load_rows::unit_id.eq(unit_id),
+                load_rows::method.eq("manual"),
+            ))
+            .execute(conn)?;
+        return Ok(());
+    }
+    // A rejected row is no longer an accepted one: it leaves the links
+    // export and joins its load's rejections.
+    let waiting: Vec<(i64, i64)> = load_rows::table
+        .filter(load_rows::review_id.eq(id))
+        .select((load_rows::load_id, load_rows::line))
+        .load(conn)?;
+    diesel::delete(load_rows::table.filter(load_rows::review_id.eq(id))).execute(conn)?;
+    let reason = format!("rejected in review (item {id}) by {decided_by}");
+    let rejections: Vec<Rejection> = waiting
+        .into_iter()
+        .map(|(load_id, line)| Rejection {
+            load_id,
+            line,
+            column_name: None,
+            reason: reason.clone(),
+        })
+        .collect();
+    super::loads::insert_rejections(conn, &rejections)
 }

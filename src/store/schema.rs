@@ -148,6 +148,7 @@ diesel::table! {
         file_name -> Nullable<Text>,
         dry_run -> Bool,
         effective_date -> Date,
+        encoding -> Nullable<Text>,
         status -> Text,
         requested_by -> Nullable<Text>,
         created_at -> Timestamp,

@@ -192,3 +192,263 @@ pub fn tax(tin: &str, name: &str, valid_from: &str) -> Statement {
         },
     }
 }
+
+/// One row of the links export (CONTRACT.md, `sanaw export links`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRow {
+    pub source: String,
+    pub source_key: String,
+    pub line: u64,
+    pub load_id: i64,
+    pub unit_id: String,
+    pub method: String,
+    pub score: String,
+}
+
+impl TestApp {
+    /// A token of an agency, for its own source.
+    pub async fn agency_token(&self, agency: Agency) -> String {
+        self.db
+            .write(move |conn| tokens::create(conn, Role::Agency, Some(agency), Some("test")))
+            .await
+            .expect("agency token")
+    }
+
+    /// POSTs an extract to `/api/v1/loads?{query}`; returns status and JSON body.
+    pub async fn upload(
+        &self,
+        query: &str,
+        body: impl Into<Vec<u8>>,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/api/v1/loads?{query}", self.address))
+            .insert_header(("Content-Type", "text/csv"));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send_body(body.into()).await.expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        (status, json)
+    }
+
+    /// Polls a load every 50 ms until it is `done` or `failed` (30 s at most).
+    pub async fn wait_for_load(&self, load_id: i64, token: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (status, body) = self
+                .get(&format!("/api/v1/loads/{load_id}"), Some(token))
+                .await;
+            assert_eq!(status, 200, "polling load {load_id}: {body}");
+            if body["status"] == "done" || body["status"] == "failed" {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "load {load_id} still {} after 30 s",
+                body["status"]
+            );
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Uploads an extract, expects 202, and waits for the load to end;
+    /// returns the load as `GET /api/v1/loads/{id}` shows it.
+    pub async fn load(
+        &self,
+        query: &str,
+        body: impl Into<Vec<u8>>,
+        token: &str,
+    ) -> serde_json::Value {
+        let (status, accepted) = self.upload(query, body, Some(token)).await;
+        assert_eq!(status, 202, "upload {query}: {accepted}");
+        assert_eq!(accepted["status"], "queued", "{accepted}");
+        let load_id = accepted["load_id"].as_i64().expect("a load id");
+        assert_eq!(accepted["location"], format!("/api/v1/loads/{load_id}"));
+        self.wait_for_load(load_id, token).await
+    }
+
+    /// Like [`TestApp::load`], and the load must be `done`; returns its report.
+    pub async fn load_done(
+        &self,
+        query: &str,
+        body: impl Into<Vec<u8>>,
+        token: &str,
+    ) -> serde_json::Value {
+        let load = self.load(query, body, token).await;
+        assert_eq!(load["status"], "done", "{load}");
+        load["report"].clone()
+    }
+
+    /// The links export, parsed; asserts its header is the contract's.
+    pub fn links_export(&self) -> Vec<LinkRow> {
+        let mut out = Vec::new();
+        {
+            let mut conn = self.db.reader().expect("a reader");
+            sanaw::export::links::write(&mut conn, &mut out).expect("links export");
+        }
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        let header: Vec<String> = reader
+            .headers()
+            .expect("a header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            header,
+            [
+                "source",
+                "source_key",
+                "line",
+                "load_id",
+                "unit_id",
+                "method",
+                "score"
+            ]
+        );
+        reader
+            .records()
+            .map(|record| {
+                let record = record.expect("a links row");
+                assert_eq!(record.len(), 7, "{record:?}");
+                LinkRow {
+                    source: record[0].to_owned(),
+                    source_key: record[1].to_owned(),
+                    line: record[2].parse().expect("line is a number"),
+                    load_id: record[3].parse().expect("load_id is a number"),
+                    unit_id: record[4].to_owned(),
+                    method: record[5].to_owned(),
+                    score: record[6].to_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// How many units the register holds (legal units, enterprises, local units).
+    pub async fn unit_count(&self) -> i64 {
+        self.db
+            .read(sanaw::store::units::count)
+            .await
+            .expect("unit count")
+    }
+
+    /// The register version `GET /health` reports.
+    pub async fn register_version(&self) -> i64 {
+        let (status, body) = self.get("/health", None).await;
+        assert_eq!(status, 200, "{body}");
+        body["register_version"].as_i64().expect("register_version")
+    }
+
+    /// POSTs JSON with a token; returns status and JSON body.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.post(format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut response = request.send_json(body).await.expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        (status, json)
+    }
+}
+
+/// The data rows of a CSV extract (records after the header, quoted
+/// newlines included), counted independently of the loader.
+pub fn data_rows(bytes: &[u8], delimiter: u8) -> u64 {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(bytes)
+        .records()
+        .count() as u64
+}
+
+/// Checks that a load's report adds up and that its rejections, as the API
+/// serves them (JSON and CSV), are the report's: every row read was accepted
+/// or rejected, every accepted row was linked, created or sent to review.
+pub async fn assert_whole(app: &TestApp, report: &serde_json::Value, token: &str) {
+    let count = |key: &str| {
+        report[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} in {report}"))
+    };
+    let accepted = count("accepted");
+    let rejected = count("rejected");
+    assert_eq!(count("rows_read"), accepted + rejected, "{report}");
+    let linked: u64 = report["links"]
+        .as_object()
+        .expect("links by method")
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(linked, accepted, "{report}");
+    assert_eq!(
+        count("units_created")
+            + count("units_updated")
+            + count("units_unchanged")
+            + count("review_opened")
+            + count("review_pending"),
+        accepted,
+        "{report}"
+    );
+    let listed = report["rejections"].as_array().expect("rejections");
+    assert_eq!(listed.len() as u64, rejected.min(100), "{report}");
+    for rejection in listed {
+        assert!(rejection["line"].as_u64().unwrap() >= 2, "{rejection}");
+        assert!(
+            !rejection["reason"].as_str().unwrap().is_empty(),
+            "{rejection}"
+        );
+    }
+    if rejected > 100 {
+        return;
+    }
+    let load_id = count("load_id");
+    let (status, page) = app
+        .get(&format!("/api/v1/loads/{load_id}/rejections"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(&page["items"], &report["rejections"], "served vs report");
+    let mut response = app
+        .client
+        .get(format!("{}/api/v1/loads/{load_id}/rejections", app.address))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Accept", "text/csv"))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.body().await.expect("body");
+    let mut csv = csv::Reader::from_reader(body.as_ref());
+    assert_eq!(
+        csv.headers().expect("a header"),
+        vec!["line", "column", "reason"]
+    );
+    let rows: Vec<(u64, String, String)> = csv
+        .records()
+        .map(|r| {
+            let r = r.expect("a CSV rejection");
+            (r[0].parse().unwrap(), r[1].to_owned(), r[2].to_owned())
+        })
+        .collect();
+    let expected: Vec<(u64, String, String)> = listed
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["column"].as_str().unwrap_or_default().to_owned(),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected, "CSV rejections");
+}

@@ -4,9 +4,12 @@
 //! `SANAW_TEST_DATABASE_URL` names a server (see README). One test binary,
 //! one link step.
 
+mod bad_input;
 mod classifications;
 mod docs;
 mod harness;
+mod loads;
 mod register;
+mod review;
 mod tokens;
 mod units;

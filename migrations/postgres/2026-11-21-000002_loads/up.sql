@@ -10,6 +10,7 @@ CREATE TABLE loads (
     file_name TEXT,
     dry_run BOOLEAN NOT NULL,
     effective_date DATE NOT NULL,
+    encoding TEXT,
     status TEXT NOT NULL,
     requested_by TEXT,
     created_at TIMESTAMP NOT NULL,
