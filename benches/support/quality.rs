@@ -15,7 +15,6 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
@@ -51,7 +50,7 @@ pub fn evaluate(truth: &Path, links: &Path) -> io::Result<Quality> {
     let truth = Truth::load(truth)?;
     let mut units = Interner::default();
     let mut unit_rows: Vec<u64> = Vec::new();
-    let mut shared: FastMap<(u32, u32), u64> = FastMap::default();
+    let mut shared: HashMap<(u32, u32), u64> = HashMap::new();
     let (mut rows, mut review_rows) = (0usize, 0usize);
     let skipped_rows = read_links(&truth, links, |link| {
         rows += 1;
@@ -165,45 +164,10 @@ const REVIEW: u32 = u32::MAX;
 /// No entity at this line of the truth.
 const NONE: u32 = u32::MAX;
 
-/// A multiply-rotate hasher (as in rustc's FxHash): several times quicker
-/// than SipHash on millions of short keys, and these files are trusted.
-#[derive(Default, Clone, Copy)]
-struct FastHasher(u64);
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
 /// Strings numbered in order of first appearance.
 #[derive(Default)]
 struct Interner {
-    ids: FastMap<String, u32>,
+    ids: HashMap<String, u32>,
     names: Vec<String>,
 }
 

@@ -13,6 +13,8 @@ use super::score::Profile;
 /// A key filed under more records than this is too common to be useful on
 /// its own (`Bereket`, `HJ`); its region-qualified twin is used instead.
 const CROWDED: usize = 400;
+/// Keys filed under at most this many records are walked first.
+const SELECTIVE: usize = 100;
 
 /// An in-memory blocking index over record slots (indexes into the caller's list).
 #[derive(Debug, Default)]
@@ -33,17 +35,29 @@ impl Blocker {
         // A rare shared key says more than many common ones (`-yew` endings,
         // a region's popular words): each key counts by its rarity.
         let mut hits: HashMap<u32, f32> = HashMap::new();
-        for key in keys(profile) {
-            let Some(slots) = self.index.get(&key) else {
-                continue;
-            };
-            let regional = key.contains('|');
-            if slots.len() > CROWDED && !regional {
-                continue;
+        let found: Vec<&Vec<u32>> = keys(profile)
+            .iter()
+            .filter_map(|key| {
+                let slots = self.index.get(key)?;
+                let regional = key.contains('|');
+                (regional || slots.len() <= CROWDED).then_some(slots)
+            })
+            .collect();
+        // Selective keys first; the big regional lists of popular names are
+        // walked only when the selective ones gave too few candidates (they
+        // are most of the cost of matching).
+        for pass_limit in [SELECTIVE, CROWDED * 4] {
+            for slots in found.iter().filter(|s| s.len() <= pass_limit) {
+                if pass_limit > SELECTIVE && slots.len() <= SELECTIVE {
+                    continue;
+                }
+                let weight = 1.0 / (slots.len() as f32).sqrt();
+                for slot in slots.iter() {
+                    *hits.entry(*slot).or_default() += weight;
+                }
             }
-            let weight = 1.0 / (slots.len() as f32).sqrt();
-            for slot in slots.iter().take(CROWDED * 4) {
-                *hits.entry(*slot).or_default() += weight;
+            if hits.len() >= limit {
+                break;
             }
         }
         let mut ranked: Vec<(u32, f32)> = hits.into_iter().collect();

@@ -30,6 +30,8 @@ pub struct Profile {
     pub birth_date: Option<NaiveDate>,
     /// Named after a person: an individual entrepreneur, by legal form or by the name's shape.
     pub person: bool,
+    /// The name's words run together, computed once: compared with every candidate.
+    pub compact: String,
 }
 
 impl Profile {
@@ -48,6 +50,7 @@ impl Profile {
             .or(name.legal_form.map(str::to_owned));
         let person = legal_form.as_deref() == Some("IE") || looks_like_person(&name.tokens);
         Profile {
+            compact: name.compact(),
             name,
             person,
             address: address.map(normalise::address).unwrap_or_default(),
@@ -180,14 +183,14 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
     if a.name.branch != b.name.branch {
         return (Level::Disagree, 0.0);
     }
-    if a.name.key() == b.name.key() || a.name.compact() == b.name.compact() {
+    if a.compact == b.compact {
         return (Level::Exact, 1.0);
     }
     if a.is_person() || b.is_person() {
         return compare_people(&a.name.tokens, &b.name.tokens);
     }
-    let similarity = jaro_winkler(&a.name.compact(), &b.name.compact())
-        .max(token_set(&a.name.tokens, &b.name.tokens));
+    let similarity =
+        jaro_winkler(&a.compact, &b.compact).max(token_set(&a.name.tokens, &b.name.tokens));
     let level = match similarity {
         s if s >= 0.93 => Level::Close,
         s if s >= 0.85 => Level::Partial,

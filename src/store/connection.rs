@@ -61,6 +61,10 @@ impl diesel::r2d2::ManageConnection for Connector {
                 );
                 if self.read_only {
                     pragmas.push_str(" PRAGMA query_only = ON;");
+                } else {
+                    // A bulk load updates big indexes; a larger page cache
+                    // (128 MiB) keeps them from being re-read for every batch.
+                    pragmas.push_str(" PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;");
                 }
                 conn.batch_execute(&pragmas)
                     .map_err(diesel::r2d2::Error::QueryError)?;
