@@ -9,12 +9,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::domain::source::Source;
 use crate::ingest::load::{self, LoadError, Options, Progress, Report};
 use crate::reconcile::matcher::Thresholds;
-use crate::store::loads::{self as load_list, LoadStatus, NewLoad};
 use crate::store::Database;
 
 /// The sample extracts, in the order an office would usually load them.
@@ -90,25 +89,13 @@ pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
             encoding: None,
             thresholds: Thresholds::default(),
         };
-        let load_id = load_list::create(
-            &mut conn,
-            &NewLoad {
-                source,
-                file_name: Some(name),
-                dry_run: false,
-                effective_date,
-                encoding: None,
-                requested_by: Some("demo"),
-                status: LoadStatus::Running,
-                now: Utc::now().naive_utc(),
-            },
-        )?;
         let input = std::io::Cursor::new(bytes);
-        let report = load::run(
+        let report = load::start(
             &mut conn,
-            load_id,
             input,
             &options,
+            name,
+            "demo",
             Arc::new(Progress::default()),
         )
         .map_err(|error| match error {

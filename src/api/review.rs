@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::require;
 use super::error::{ApiError, Problem};
 use super::loads::who;
-use super::units::parse_stat_id;
+use super::units::{parse_stat_id, shown_name};
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::event::{EventKind, EventRole};
@@ -196,14 +196,7 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
 /// The name a unit shows now, by source priority.
 fn current_name(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Option<String>> {
     let records = units::current_records(conn, &[stat_id.unit_number()])?;
-    let today = chrono::Utc::now().date_naive();
-    Ok(crate::domain::survivorship::resolve(&records, today)
-        .into_iter()
-        .find(|r| r.attribute == crate::domain::attribute::Attribute::Name)
-        .and_then(|r| match r.chosen.value {
-            crate::domain::attribute::Value::Text(name) => Some(name),
-            _ => None,
-        }))
+    Ok(shown_name(&records, chrono::Utc::now().date_naive()))
 }
 
 /// A statistician's decision.
@@ -249,7 +242,7 @@ pub async fn decide_review(
                 .stat_id
                 .as_deref()
                 .ok_or_else(|| ApiError::invalid("stat_id", "required to link"))?;
-            Some(parse_stat_id(text).map_err(|e| ApiError::invalid("stat_id", e.to_string()))?)
+            Some(parse_stat_id(text)?)
         }
         "create" | "reject" if decision.stat_id.is_some() => {
             return Err(ApiError::invalid("stat_id", "only a link names a unit"))

@@ -427,7 +427,7 @@ pub async fn get_links(
 }
 
 /// The name a unit shows on a date, if any source gives one.
-fn shown_name(records: &[Record], date: NaiveDate) -> Option<String> {
+pub(crate) fn shown_name(records: &[Record], date: NaiveDate) -> Option<String> {
     survivorship::resolve(records, date)
         .into_iter()
         .find(|resolved| resolved.attribute == Attribute::Name)

@@ -18,7 +18,6 @@ use crate::ingest::extract::Encoding;
 use crate::ingest::load::{LoadError, Options, Progress};
 use crate::reconcile::matcher::Thresholds;
 use crate::startup::Application;
-use crate::store::loads::{self, LoadStatus, NewLoad};
 use crate::store::{tokens, Database};
 
 /// An online Statistical Business Register.
@@ -249,26 +248,14 @@ fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {
     let db = Database::open(&settings.database)?;
     let mut conn = db.writer()?;
     let file_name = args.file.display().to_string();
-    let load_id = loads::create(
-        &mut conn,
-        &NewLoad {
-            source: options.source,
-            file_name: Some(&file_name),
-            dry_run: options.dry_run,
-            effective_date: options.effective_date,
-            encoding: options.encoding,
-            requested_by: Some("command line"),
-            status: LoadStatus::Running,
-            now: Utc::now().naive_utc(),
-        },
-    )?;
     let progress = Arc::new(Progress::default());
     let display = progress::show(progress.clone(), total);
-    let outcome = crate::ingest::load::run(
+    let outcome = crate::ingest::load::start(
         &mut conn,
-        load_id,
         std::io::BufReader::with_capacity(1 << 20, file),
         &options,
+        &file_name,
+        "command line",
         progress,
     );
     display.stop();

@@ -28,7 +28,7 @@ use crate::domain::stat_id::StatId;
 use crate::domain::unit::UnitKind;
 use crate::reconcile::matcher::{Matched, Method, Proposal, RowKeys, Scored, Thresholds};
 use crate::reconcile::score::{Evidence, Profile};
-use crate::store::loads::{self, LoadRow, LoadStatus, Rejection, Remembered, Snapshot};
+use crate::store::loads::{self, LoadRow, LoadStatus, NewLoad, Rejection, Remembered, Snapshot};
 use crate::store::register::{self, Recorded, Statement, Writer};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
 use crate::store::{AnyConnection, StoreError};
@@ -150,6 +150,18 @@ pub struct PendingStatement {
     pub values: Values,
 }
 
+impl PendingStatement {
+    /// The statement to record, valid from one of the two dates.
+    fn into_statement(self, source: Source, valid_from: NaiveDate) -> Statement {
+        Statement {
+            source,
+            source_key: self.source_key,
+            valid_from,
+            values: self.values,
+        }
+    }
+}
+
 /// A candidate as the review queue keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CandidateView {
@@ -167,6 +179,32 @@ pub struct CandidateView {
 const EXAMPLES: usize = 100;
 /// Rows per batch handed from the matching thread to the writing one.
 const BATCH: usize = 512;
+
+/// Registers a load and runs it at once, on this thread (the command line
+/// and the demo; the service queues instead, see `ingest::queue`).
+pub fn start(
+    conn: &mut AnyConnection,
+    input: impl Read + Send + 'static,
+    options: &Options,
+    file_name: &str,
+    requested_by: &str,
+    progress: Arc<Progress>,
+) -> Result<Report, LoadError> {
+    let load_id = loads::create(
+        conn,
+        &NewLoad {
+            source: options.source,
+            file_name: Some(file_name),
+            dry_run: options.dry_run,
+            effective_date: options.effective_date,
+            encoding: options.encoding,
+            requested_by: Some(requested_by),
+            status: LoadStatus::Running,
+            now: Utc::now().naive_utc(),
+        },
+    )?;
+    run(conn, load_id, input, options, progress)
+}
 
 /// Runs a load whose `loads` row exists, and records its outcome there.
 pub fn run(
@@ -601,7 +639,8 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
         Ok(())
     }
 
-    fn valid_from(&self, row: &SourceRow) -> PendingStatement {
+    /// The row's statement with both of its possible valid-from dates.
+    fn pending_statement(&self, row: &SourceRow) -> PendingStatement {
         let effective = self.options.effective_date;
         let valid_from = match row.reference_year {
             Some(year) => NaiveDate::from_ymd_opt(year, 1, 1)
@@ -629,20 +668,21 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
 
     /// Records the row's statement on an existing unit.
     fn record(&mut self, unit: i64, row: &SourceRow) -> Result<(), StoreError> {
-        let pending = self.valid_from(row);
+        let pending = self.pending_statement(row);
+        let (valid_from, first_valid_from) = (pending.valid_from, pending.first_valid_from);
         let stat_id = StatId::from_unit_number(unit);
         let chain = (unit, pending.source_key.clone());
         let changed = match self.snapshot.chains.get(&chain) {
             Some(hash) if *hash == loads::values_hash(&pending.values) => Vec::new(),
             Some(_) => {
-                let statement = statement(row.source, &pending, pending.valid_from);
+                let statement = pending.into_statement(row.source, valid_from);
                 match self.writer.record(stat_id, &statement)? {
                     Recorded::Unchanged => Vec::new(),
                     Recorded::Changed(changed) => changed,
                 }
             }
             None => {
-                let statement = statement(row.source, &pending, pending.first_valid_from);
+                let statement = pending.into_statement(row.source, first_valid_from);
                 self.writer.record_new(stat_id, &statement)
             }
         };
@@ -651,19 +691,20 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
             return Ok(());
         }
         self.report.units_updated += 1;
-        self.life_events(stat_id, row, &changed, pending.valid_from)
+        self.life_events(stat_id, row, &changed, valid_from)
     }
 
     /// Creates the unit a row describes: a legal unit with its enterprise,
     /// or for a justice branch a local unit, linked to its parent at the end.
     fn create(&mut self, row: &SourceRow) -> Result<i64, StoreError> {
-        let pending = self.valid_from(row);
-        let statement = statement(row.source, &pending, pending.first_valid_from);
+        let pending = self.pending_statement(row);
+        let (valid_from, first_valid_from) = (pending.valid_from, pending.first_valid_from);
+        let statement = pending.into_statement(row.source, first_valid_from);
         let stat_id = match &row.parent_reg_number {
             Some(parent) => {
                 let local = self.writer.create_unit(UnitKind::LocalUnit)?;
                 self.writer.record_new(local, &statement);
-                let since = row.values.birth_date.unwrap_or(pending.first_valid_from);
+                let since = row.values.birth_date.unwrap_or(first_valid_from);
                 self.branches
                     .push((local.unit_number(), parent.clone(), since, row.line));
                 local
@@ -675,14 +716,14 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
             self.created
                 .insert(reg_number.clone(), stat_id.unit_number());
         }
-        let birth = row.values.birth_date.unwrap_or(pending.first_valid_from);
+        let birth = row.values.birth_date.unwrap_or(first_valid_from);
         self.writer.event(
             EventKind::Birth,
             birth,
             &[(stat_id, EventRole::Subject)],
             None,
         )?;
-        self.life_events(stat_id, row, Attribute::ALL, pending.valid_from)?;
+        self.life_events(stat_id, row, Attribute::ALL, valid_from)?;
         Ok(stat_id.unit_number())
     }
 
@@ -723,7 +764,7 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
         reason: String,
         open: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let statement = serde_json::to_string(&self.valid_from(&prepared.row))
+        let statement = serde_json::to_string(&self.pending_statement(&prepared.row))
             .map_err(|e| StoreError::Encode(e.to_string()))?;
         let candidates = serde_json::to_string(&candidate_views(&prepared.matched.candidates))
             .map_err(|e| StoreError::Encode(e.to_string()))?;
@@ -864,15 +905,6 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
         if self.report.notes.len() < EXAMPLES {
             self.report.notes.push(format!("line {line}: {note}"));
         }
-    }
-}
-
-fn statement(source: Source, pending: &PendingStatement, valid_from: NaiveDate) -> Statement {
-    Statement {
-        source,
-        source_key: pending.source_key.clone(),
-        valid_from,
-        values: pending.values.clone(),
     }
 }
 
