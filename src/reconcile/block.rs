@@ -1,12 +1,18 @@
 //! Candidate generation by blocking: never compare all pairs.
 //!
-//! Every known record is filed under a few keys derived from its profile
-//! (its name tokens, the same with its region, the start of its compact
-//! name, and the first and last four letters of each word, one of which a
-//! typo leaves alone). A new record is compared only with the records
-//! sharing keys with it, best-sharing first.
+//! Every known record is filed under a few keys derived from its profile:
+//! its name words (alone and with its region), the first and last four
+//! letters of each word (a typo leaves one of them alone), the start of its
+//! compact name, and its street with its house number. A new record is
+//! compared only with the records sharing keys with it.
+//!
+//! Names and addresses are separate families of evidence and each brings
+//! its own candidates: a renamed enterprise is found at its address, a moved
+//! one by its name, and a popular name does not crowd out the one record at
+//! the same address.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::score::Profile;
 
@@ -15,96 +21,233 @@ use super::score::Profile;
 const CROWDED: usize = 400;
 /// Keys filed under at most this many records are walked first.
 const SELECTIVE: usize = 100;
+/// The share of the candidates kept for records found by their address.
+const ADDRESS_SHARE: usize = 3;
 
 /// An in-memory blocking index over record slots (indexes into the caller's list).
 #[derive(Debug, Default)]
 pub struct Blocker {
-    index: HashMap<String, Vec<u32>>,
+    index: HashMap<u64, Vec<u32>, BuildHasherDefault<KeyHasher>>,
+}
+
+/// The two families of evidence a key stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Name,
+    Address,
+}
+
+/// A blocking key, hashed: the index holds no strings.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    hash: u64,
+    family: Family,
+    /// Walked even when crowded: qualified by region, so as narrow as it gets.
+    regional: bool,
+    /// How much sharing it counts for: a neighbouring house number counts half.
+    strength: f32,
+}
+
+/// How strongly a slot shares keys with the profile, per family.
+#[derive(Debug, Default, Clone, Copy)]
+struct Hits {
+    name: f32,
+    address: f32,
 }
 
 impl Blocker {
     /// Files a record under its keys.
     pub fn insert(&mut self, slot: u32, profile: &Profile) {
-        for key in keys(profile) {
-            self.index.entry(key).or_default().push(slot);
+        for key in keys(profile, Use::File) {
+            self.index.entry(key.hash).or_default().push(slot);
         }
     }
 
-    /// The slots sharing keys with the profile, most (and rarest) shared keys first, at most `limit`.
+    /// How many records are filed under a name word (`t`) or a whole compact name (`n`), in any region.
+    pub fn count(&self, kind: &str, text: &str) -> usize {
+        self.index
+            .get(&hash(&[kind, text], None))
+            .map_or(0, Vec::len)
+    }
+
+    /// The slots sharing keys with the profile, best-sharing first, at most
+    /// `limit`: a third of them found by address, the rest by name.
     pub fn candidates(&self, profile: &Profile, limit: usize) -> Vec<u32> {
-        // A rare shared key says more than many common ones (`-yew` endings,
-        // a region's popular words): each key counts by its rarity.
-        let mut hits: HashMap<u32, f32> = HashMap::new();
-        let found: Vec<&Vec<u32>> = keys(profile)
+        let keys = keys(profile, Use::Query);
+        let found: Vec<(&Key, &Vec<u32>)> = keys
             .iter()
             .filter_map(|key| {
-                let slots = self.index.get(key)?;
-                let regional = key.contains('|');
-                (regional || slots.len() <= CROWDED).then_some(slots)
+                let slots = self.index.get(&key.hash)?;
+                (key.regional || slots.len() <= CROWDED).then_some((key, slots))
             })
             .collect();
-        // Selective keys first; the big regional lists of popular names are
-        // walked only when the selective ones gave too few candidates (they
-        // are most of the cost of matching).
-        for pass_limit in [SELECTIVE, CROWDED * 4] {
-            for slots in found.iter().filter(|s| s.len() <= pass_limit) {
-                if pass_limit > SELECTIVE && slots.len() <= SELECTIVE {
-                    continue;
-                }
-                let weight = 1.0 / (slots.len() as f32).sqrt();
-                for slot in slots.iter() {
-                    *hits.entry(*slot).or_default() += weight;
-                }
-            }
-            if hits.len() >= limit {
+        // A rare shared key says more than many common ones (`-yew` endings,
+        // a region's popular words): each key counts by its rarity. Selective
+        // keys first; the big lists of popular names are walked only when the
+        // selective ones gave too few candidates (they cost the most).
+        let mut hits: HashMap<u32, Hits> = HashMap::new();
+        for (pass, bounds) in [(0, 0..=SELECTIVE), (1, SELECTIVE + 1..=CROWDED * 4)] {
+            if pass > 0 && hits.len() >= limit {
                 break;
             }
+            for (key, slots) in found.iter().filter(|(_, s)| bounds.contains(&s.len())) {
+                let weight = key.strength / (slots.len() as f32).sqrt();
+                for slot in slots.iter() {
+                    let hit = hits.entry(*slot).or_default();
+                    match key.family {
+                        Family::Name => hit.name += weight,
+                        Family::Address => hit.address += weight,
+                    }
+                }
+            }
         }
-        let mut ranked: Vec<(u32, f32)> = hits.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked
-            .into_iter()
-            .take(limit)
-            .map(|(slot, _)| slot)
-            .collect()
+        pick(hits, limit)
     }
 }
 
-/// The blocking keys of a profile.
-fn keys(profile: &Profile) -> Vec<String> {
-    let mut keys = Vec::new();
-    let region = profile.region.as_deref().unwrap_or("-");
+/// The best `limit` slots: the best found by address first (up to their
+/// share), then the best found by name, then any left.
+fn pick(hits: HashMap<u32, Hits>, limit: usize) -> Vec<u32> {
+    let mut ranked: Vec<(u32, Hits)> = hits.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| {
+        let total = |h: &Hits| h.name + h.address;
+        total(&b.1).total_cmp(&total(&a.1)).then(a.0.cmp(&b.0))
+    });
+    let mut picked: Vec<u32> = ranked
+        .iter()
+        .filter(|(_, h)| h.address > 0.0)
+        .take(limit / ADDRESS_SHARE)
+        .map(|(slot, _)| *slot)
+        .collect();
+    for (slot, _) in &ranked {
+        if picked.len() >= limit {
+            break;
+        }
+        if !picked.contains(slot) {
+            picked.push(*slot);
+        }
+    }
+    picked
+}
+
+/// Whether keys are made to file a record or to look one up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    File,
+    Query,
+}
+
+/// The blocking keys of a profile. A record is filed under its keys with
+/// and without its region; a lookup uses the region-qualified ones when it
+/// knows its region, and the plain ones when it does not.
+fn keys(profile: &Profile, purpose: Use) -> Vec<Key> {
+    let region = profile.region.as_deref();
+    let plain = purpose == Use::File || region.is_none();
+    let mut keys = Vec::with_capacity(32);
+    let mut push = |family: Family, parts: &[&str], region: Option<&str>, strength| {
+        keys.push(Key {
+            hash: hash(parts, region),
+            family,
+            regional: region.is_some(),
+            strength,
+        });
+    };
     for token in profile.name.tokens.iter().filter(|t| t.len() >= 2) {
-        keys.push(format!("t:{token}"));
-        keys.push(format!("t:{token}|{region}"));
-        // A typo spoils one end of a word at most: file under both ends.
-        if token.len() > 4 {
-            keys.push(format!("s:{}|{region}", &token[..4]));
-            keys.push(format!("e:{}|{region}", &token[token.len() - 4..]));
+        if plain || purpose == Use::Query {
+            push(Family::Name, &["t", token], None, 1.0);
+        }
+        if let Some(region) = region {
+            push(Family::Name, &["t", token], Some(region), 1.0);
+            // A typo spoils one end of a word at most: file under both ends.
+            if token.len() > 4 {
+                push(Family::Name, &["s", &token[..4]], Some(region), 1.0);
+                push(
+                    Family::Name,
+                    &["e", &token[token.len() - 4..]],
+                    Some(region),
+                    1.0,
+                );
+            }
+        }
+    }
+    let compact = &profile.compact;
+    if compact.len() >= 5 {
+        let end = compact
+            .char_indices()
+            .nth(6)
+            .map_or(compact.len(), |(at, _)| at);
+        push(Family::Name, &["c", &compact[..end]], None, 1.0);
+    }
+    // The whole name, exactly: rare names are found at once, however crowded their words.
+    if !compact.is_empty() {
+        push(Family::Name, &["n", compact], None, 1.0);
+        if region.is_some() {
+            push(Family::Name, &["n", compact], region, 1.0);
         }
     }
     // Many enterprises share a popular name; their addresses tell them apart,
-    // so a street with its house number is a key of its own.
+    // so a street with its house number is a key of its own. A lookup also
+    // tries the neighbouring house numbers, which sources often get wrong.
     let numbers = profile
         .address
         .iter()
-        .filter(|t| t.bytes().all(|b| b.is_ascii_digit()));
-    for number in numbers {
-        for word in profile
+        .filter_map(|t| t.parse::<u32>().ok().map(|n| (t, n)));
+    for (number, value) in numbers {
+        let streets = profile
             .address
             .iter()
-            .filter(|t| t.len() > 3 && !t.bytes().all(|b| b.is_ascii_digit()))
-        {
-            keys.push(format!("a:{word}|{number}"));
+            .filter(|t| t.len() >= 3 && *t != number);
+        for street in streets {
+            let mut houses = vec![(number.clone(), 1.0)];
+            if purpose == Use::Query {
+                houses.push(((value + 1).to_string(), 0.5));
+                houses.extend(value.checked_sub(1).map(|n| (n.to_string(), 0.5)));
+            }
+            for (house, strength) in &houses {
+                if plain {
+                    push(Family::Address, &["a", street, house], None, *strength);
+                }
+                if region.is_some() {
+                    push(Family::Address, &["a", street, house], region, *strength);
+                }
+            }
         }
     }
-    let compact = profile.name.compact();
-    if compact.len() >= 5 {
-        keys.push(format!("c:{}", compact.chars().take(6).collect::<String>()));
-    }
-    keys.sort();
-    keys.dedup();
+    keys.sort_unstable_by_key(|key| key.hash);
+    keys.dedup_by_key(|key| key.hash);
     keys
+}
+
+/// FNV-1a over the parts, each followed by a separator.
+fn hash(parts: &[&str], region: Option<&str>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts.iter().chain(region.iter()) {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The keys are hashes already: the map need not hash them again.
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +308,34 @@ mod tests {
             None,
         );
         assert_eq!(blocker.candidates(&row, 3)[0], 137);
+    }
+
+    #[test]
+    fn a_renamed_enterprise_is_found_at_its_address_among_namesakes() {
+        let mut blocker = Blocker::default();
+        for slot in 0..30 {
+            let address = format!("Aşgabat, Azady köçesi, jaý {slot}");
+            let profile = Profile::new("Abadan Design", Some(&address), None, None, None, None);
+            blocker.insert(slot, &profile);
+        }
+        let renamed = Profile::new(
+            "Nurly ýol",
+            Some("Demirýol köçesi 125"),
+            None,
+            None,
+            None,
+            None,
+        );
+        blocker.insert(99, &renamed);
+        let row = Profile::new(
+            "Abadan Design HK",
+            Some("Demirýol köç., 125"),
+            None,
+            None,
+            None,
+            None,
+        );
+        assert!(blocker.candidates(&row, 6).contains(&99));
     }
 
     #[test]

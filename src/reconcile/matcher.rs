@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::block::Blocker;
-use super::score::{compare, Comparison, Level, Profile};
+use super::score::{compare, name_weight_for_frequency, Comparison, Level, Profile};
 use crate::domain::source::Source;
 
 /// How a row was linked to its unit (the `method` of the links export).
@@ -145,6 +145,8 @@ pub struct Known {
 
 /// How many candidates blocking hands to scoring.
 const CANDIDATES: usize = 24;
+/// How often two bearers of one surname agree on given names or initials by chance.
+const PERSON_GIVEN_AGREE: f64 = 0.15;
 /// How many candidates a proposal keeps for the review screen.
 const SHOWN: usize = 5;
 
@@ -296,7 +298,7 @@ impl Known {
             if matches!((held, source_key), (Some(held), Some(key)) if held != key) {
                 continue;
             }
-            let comparison = compare(profile, other);
+            let comparison = self.compare(profile, other);
             match best.get(unit) {
                 Some(seen) if seen.score >= comparison.score => {}
                 _ => {
@@ -317,12 +319,42 @@ impl Known {
         scored
     }
 
+    /// Compares two profiles, weighing an agreeing name by how common it is
+    /// among the known records (Winkler's frequency-based adjustment).
+    fn compare(&self, row: &Profile, known: &Profile) -> Comparison {
+        let mut comparison = compare(row, known);
+        let Some(name) = comparison.evidence.iter_mut().find(|e| e.field == "name") else {
+            return comparison;
+        };
+        let records = self.profiles.len().max(1) as f64;
+        let share = |count: usize| count.max(1) as f64 / records;
+        let u = if row.is_person() || known.is_person() {
+            // The shared surname by chance, then the given names or initials
+            // agreeing by chance among its bearers.
+            let surname = known
+                .name
+                .tokens
+                .iter()
+                .filter(|t| t.len() > 1 && row.name.tokens.contains(t))
+                .map(|t| self.blocker.count("t", t))
+                .min();
+            surname.map(|count| share(count) * PERSON_GIVEN_AGREE)
+        } else {
+            Some(share(self.blocker.count("n", &known.compact)))
+        };
+        if let Some(weight) = u.and_then(|u| name_weight_for_frequency(name.level, u)) {
+            comparison.score += weight - name.weight;
+            name.weight = weight;
+        }
+        comparison
+    }
+
     /// How a unit compares with a profile: its best-comparing record.
     fn score_unit(&self, unit: i64, profile: &Profile) -> Option<Scored> {
         self.by_unit
             .get(&unit)?
             .iter()
-            .map(|slot| compare(profile, &self.profiles[*slot as usize].1))
+            .map(|slot| self.compare(profile, &self.profiles[*slot as usize].1))
             .max_by(|a, b| a.score.total_cmp(&b.score))
             .map(|comparison| Scored { unit, comparison })
     }

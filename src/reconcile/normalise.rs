@@ -71,37 +71,54 @@ const BRANCH_WORDS: &[&str] = &[
     "predstawitelstwa",
 ];
 
-/// `Ý.T.` and `H.J.` fold to single letters; a run of them that spells a
-/// legal-form abbreviation becomes that one word, so it is recognised.
+/// `Ý.T.` and `H.J.` fold to single letters; within a run of them (`Y.T.
+/// A.S. Babagulyýew` gives `y t a s`), letters that spell a legal-form
+/// abbreviation become that one word, so it is recognised, and the others
+/// stay initials.
 fn join_dotted_abbreviations(tokens: Vec<String>) -> Vec<String> {
     if tokens.iter().filter(|t| t.len() == 1).count() < 2 {
         return tokens;
     }
     let mut out: Vec<String> = Vec::with_capacity(tokens.len());
     let mut run: Vec<String> = Vec::new();
-    let flush = |run: &mut Vec<String>, out: &mut Vec<String>| {
-        let joined = run.concat();
-        let is_form = run.len() >= 2
-            && legal_forms()
-                .iter()
-                .any(|form| form.tokens.len() == 1 && form.tokens[0] == joined);
-        if is_form {
-            out.push(joined);
-        } else {
-            out.append(run);
-        }
-        run.clear();
-    };
     for token in tokens {
         if token.len() == 1 && token.chars().all(|c| c.is_ascii_alphabetic()) {
             run.push(token);
             continue;
         }
-        flush(&mut run, &mut out);
+        flush_initials(&mut run, &mut out);
         out.push(token);
     }
-    flush(&mut run, &mut out);
+    flush_initials(&mut run, &mut out);
     out
+}
+
+/// Moves a run of single letters to `out`, joining the letters that spell a
+/// legal-form abbreviation (longest first).
+fn flush_initials(run: &mut Vec<String>, out: &mut Vec<String>) {
+    let is_form = |joined: &str| {
+        legal_forms()
+            .iter()
+            .any(|form| form.tokens.len() == 1 && form.tokens[0] == joined)
+    };
+    let mut at = 0;
+    while at < run.len() {
+        let joined = (2..=4.min(run.len() - at))
+            .rev()
+            .map(|len| run[at..at + len].concat())
+            .find(|joined| is_form(joined));
+        match joined {
+            Some(joined) => {
+                at += joined.len();
+                out.push(joined);
+            }
+            None => {
+                out.push(std::mem::take(&mut run[at]));
+                at += 1;
+            }
+        }
+    }
+    run.clear();
 }
 
 /// The legal form a text names: a code (`ES`), a full name in Turkmen or
@@ -155,13 +172,72 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// Folds an address to the words that tell addresses apart: the street's
 /// name and the house number. Street-type and house words (`köçesi`, `ул.`,
-/// `jaý`, `д.`) and the names of regions and their cities are dropped, since
+/// `jaý`, `д.`) and the names of regions and their towns are dropped, since
 /// every source writes them differently and the region is compared on its own.
 pub fn address(text: &str) -> Vec<String> {
-    tokens(text)
-        .into_iter()
-        .filter(|token| !ADDRESS_NOISE.contains(&token.as_str()))
-        .collect()
+    place(text).words
+}
+
+/// An address reduced to its street words and house number, and the region its town or region part names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Place {
+    /// The folded words that tell addresses apart.
+    pub words: Vec<String>,
+    /// The region code the address names (`Kerki` is in Lebap), if any.
+    pub region: Option<&'static str>,
+}
+
+/// Reads an address: the comma-separated part that is only a town or a
+/// region (`Türkmenabat ş.`, `г. Мары`, `Lebap welaýaty`) gives the region
+/// and is left out; the other parts give the words. A street named after a
+/// town (`Seýdi köçesi`) keeps its street word, so it is not taken for the town.
+pub fn place(text: &str) -> Place {
+    let mut place = Place::default();
+    for part in text.split(',') {
+        let words: Vec<String> = tokens(part)
+            .into_iter()
+            .filter(|token| !PLACE_WORDS.contains(&token.as_str()))
+            .collect();
+        if let Some(region) = town_region(&words.concat()) {
+            place.region.get_or_insert(region);
+            continue;
+        }
+        place.words.extend(
+            words
+                .into_iter()
+                .filter(|token| !ADDRESS_NOISE.contains(&token.as_str())),
+        );
+    }
+    place
+}
+
+/// Words that say a place is a town or a region (`ş.`, `г.`, `welaýaty`, `обл.`).
+const PLACE_WORDS: &[&str] = &[
+    "s", "g", "saher", "saheri", "gorod", "welayat", "welayaty", "obl", "oblast", "etrap",
+    "etraby", "rayon",
+];
+
+/// The region of a town or region name, folded and run together.
+fn town_region(compact: &str) -> Option<&'static str> {
+    static TOWNS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    if compact.is_empty() {
+        return None;
+    }
+    TOWNS
+        .get_or_init(|| {
+            REGIONS
+                .iter()
+                .flat_map(|region| {
+                    let names = [region.name_tk, region.name_ru].into_iter();
+                    names
+                        .chain(region.towns.iter().copied())
+                        .map(|name| (tokens(name).concat(), region.code))
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(town, _)| town == compact)
+        .map(|(_, code)| *code)
 }
 
 /// Folded words that carry no information about which address it is.
@@ -342,8 +418,15 @@ fn is_consonant(c: char) -> bool {
 /// and differ between Russian and Turkmen spelling.
 fn collapse_doubles(token: &str) -> String {
     let mut out = String::with_capacity(token.len());
-    for c in token.chars() {
+    let mut chars = token.chars().peekable();
+    while let Some(c) = chars.next() {
         if out.ends_with(c) && c.is_ascii_alphabetic() {
+            continue;
+        }
+        // Turkmen writes the glide (`Berdiýew`), Russian leaves it to `е`
+        // (`Бердиев`): `iye` and `ie` are one spelling.
+        let next_is_e = chars.peek() == Some(&'e');
+        if c == 'y' && out.ends_with('i') && next_is_e {
             continue;
         }
         out.push(c);
@@ -506,6 +589,28 @@ mod tests {
             ["turkmenbasy", "48"]
         );
         assert_eq!(address("Türkmenbaşy 48, Ahal"), ["turkmenbasy", "48"]);
+    }
+
+    #[test]
+    fn a_dotted_legal_form_next_to_initials_is_recognised() {
+        let parsed = name("Y.T. A.S. Babagulyyew");
+        assert_eq!(parsed.legal_form, Some("IE"));
+        assert_eq!(parsed.key(), "a s babagulyew");
+        assert_eq!(name("A.A. Begenjow").key(), "a a begenjow");
+    }
+
+    #[test]
+    fn an_address_tells_its_region_by_its_town() {
+        let lebap = place("Lebap welaýaty, Kerki ş., Seýdi köçesi, jaý 27");
+        assert_eq!(lebap.region, Some("TM-L"));
+        assert_eq!(lebap.words, ["seydi", "27"], "the street keeps its name");
+        assert_eq!(place("г. Мары, ул. Молланепес, 92").region, Some("TM-M"));
+        assert_eq!(place("Arçabil 155, Aşgabat").region, Some("TM-S"));
+        assert_eq!(
+            place("Ashgabat sh., Archabil shayoly 155").words,
+            ["arcabil", "155"]
+        );
+        assert_eq!(place("Magtymguly köçesi, 5").region, None);
     }
 
     #[test]

@@ -49,11 +49,14 @@ impl Profile {
             .map(str::to_owned)
             .or(name.legal_form.map(str::to_owned));
         let person = legal_form.as_deref() == Some("IE") || looks_like_person(&name.tokens);
+        let place = address.map(normalise::place).unwrap_or_default();
+        // A source that leaves the region empty often still names the town.
+        let region = region.or(place.region);
         Profile {
             compact: name.compact(),
             name,
             person,
-            address: address.map(normalise::address).unwrap_or_default(),
+            address: place.words,
             region: region.map(str::to_owned),
             activity: activity.map(str::to_owned),
             legal_form,
@@ -114,6 +117,20 @@ const REGION: Probabilities = [(0.95, 0.2), (0.0, 0.0), (0.0, 0.0), (0.05, 0.8)]
 const ACTIVITY: Probabilities = [(0.6, 0.02), (0.15, 0.03), (0.15, 0.08), (0.1, 0.87)];
 const LEGAL_FORM: Probabilities = [(0.9, 0.3), (0.0, 0.0), (0.0, 0.0), (0.1, 0.7)];
 const BIRTH_DATE: Probabilities = [(0.7, 0.0005), (0.2, 0.02), (0.0, 0.0), (0.1, 0.9795)];
+
+/// The name weight of an agreement whose chance agreement is `u`, from how
+/// common the name is: `Bereket` agreeing says less than `Parfiýa 39`.
+/// Kept within a band around the fixed weight, so a count skewed by a
+/// small register cannot decide alone.
+pub fn name_weight_for_frequency(level: Level, u: f64) -> Option<f64> {
+    let (m, fixed_u) = match level {
+        Level::Exact => NAME[0],
+        Level::Close => NAME[1],
+        _ => return None,
+    };
+    let fixed = (m / fixed_u).log2();
+    Some((m / u.max(1e-9)).log2().clamp(fixed - 4.0, fixed + 3.0))
+}
 
 fn weight(table: &Probabilities, level: Level) -> f64 {
     let (m, u) = match level {
@@ -245,61 +262,81 @@ fn compare_people(a: &[String], b: &[String]) -> (Level, f64) {
 }
 
 /// The two names without their shared surname (the first written-out word
-/// of one that matches one of the other), each rest in written order.
-fn split_surname<'n>(
-    a: &'n [String],
-    b: &'n [String],
-) -> Option<(Vec<&'n String>, Vec<&'n String>)> {
-    let (i, j) = a
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| x.len() > 1)
-        .find_map(|(i, x)| {
-            b.iter()
-                .position(|y| y.len() > 1 && jaro_winkler(x, y) >= 0.92)
-                .map(|j| (i, j))
-        })?;
-    let rest = |tokens: &'n [String], skip: usize| {
-        tokens
+/// of one that matches one of the other), each rest in written order. A
+/// surname run together with the given name (`Orazowaman`) leaves the given
+/// name as the first word of its rest.
+fn split_surname<'n>(a: &'n [String], b: &'n [String]) -> Option<(Vec<&'n str>, Vec<&'n str>)> {
+    let (i, j, a_tail, b_tail) =
+        a.iter()
+            .enumerate()
+            .filter(|(_, x)| x.len() > 1)
+            .find_map(|(i, x)| {
+                b.iter().enumerate().find_map(|(j, y)| {
+                    if y.len() <= 1 {
+                        return None;
+                    }
+                    // Before the fuzzy test, which a shared long prefix passes too.
+                    let run_together = |long: &'n str, short: &str| {
+                        (short.len() >= 5
+                            && long.len() > short.len() + 1
+                            && long.starts_with(short))
+                        .then(|| &long[short.len()..])
+                    };
+                    run_together(x, y)
+                        .map(|tail| (i, j, tail, ""))
+                        .or_else(|| run_together(y, x).map(|tail| (i, j, "", tail)))
+                        .or_else(|| (jaro_winkler(x, y) >= 0.92).then_some((i, j, "", "")))
+                })
+            })?;
+    let rest = |tokens: &'n [String], skip: usize, tail: &'n str| {
+        let others = tokens
             .iter()
             .enumerate()
             .filter(|(k, _)| *k != skip)
-            .map(|(_, t)| t)
+            .map(|(_, t)| t.as_str());
+        (!tail.is_empty())
+            .then_some(tail)
+            .into_iter()
+            .chain(others)
             .collect::<Vec<_>>()
     };
-    Some((rest(a, i), rest(b, j)))
+    Some((rest(a, i, a_tail), rest(b, j, b_tail)))
 }
 
 /// Same street words and house number: exact; same street and a house number
-/// off by one or missing: close; some words shared: partial.
+/// off by one or missing: close; some words shared: partial. The house is the
+/// last number; a street may be a number too (`1972 köçesi, 154`).
 fn compare_addresses(a: &[String], b: &[String]) -> (Level, f64) {
     if a.is_empty() || b.is_empty() {
         return (Level::Missing, 0.0);
     }
-    let numbers =
-        |tokens: &[String]| -> Vec<u32> { tokens.iter().filter_map(|t| t.parse().ok()).collect() };
-    let words = |tokens: &[String]| -> Vec<String> {
-        tokens
-            .iter()
-            .filter(|t| t.parse::<u32>().is_err() && t.len() > 2)
-            .cloned()
-            .collect()
+    let (a_street, a_house) = split_house(a);
+    let (b_street, b_house) = split_house(b);
+    let similarity = token_set(&a_street, &b_street);
+    let (same_house, near_house) = match (a_house, b_house) {
+        (Some(x), Some(y)) => (x == y, x.abs_diff(y) == 1),
+        _ => (false, true),
     };
-    let similarity = token_set(&words(a), &words(b));
-    let (a_numbers, b_numbers) = (numbers(a), numbers(b));
-    let same_number = a_numbers.iter().any(|n| b_numbers.contains(n));
-    let near_number = a_numbers
-        .iter()
-        .any(|n| b_numbers.iter().any(|m| n.abs_diff(*m) == 1))
-        || a_numbers.is_empty()
-        || b_numbers.is_empty();
     let level = match similarity {
-        s if s >= 0.9 && same_number => Level::Exact,
-        s if s >= 0.9 && near_number => Level::Close,
+        s if s >= 0.9 && same_house => Level::Exact,
+        s if s >= 0.9 && near_house => Level::Close,
         s if s >= 0.75 => Level::Partial,
         _ => Level::Disagree,
     };
     (level, similarity)
+}
+
+/// The street's words (short words dropped) and the house number.
+fn split_house(tokens: &[String]) -> (Vec<String>, Option<u32>) {
+    let house_at = tokens.iter().rposition(|t| t.parse::<u32>().is_ok());
+    let house = house_at.and_then(|at| tokens[at].parse().ok());
+    let street = tokens
+        .iter()
+        .enumerate()
+        .filter(|(at, t)| Some(*at) != house_at && t.len() > 2)
+        .map(|(_, t)| t.clone())
+        .collect();
+    (street, house)
 }
 
 /// Class, group, division: agreement at the finest level both sides know.
@@ -396,6 +433,31 @@ mod tests {
         let branch = company("Ak ýol HJ Mary şahamçasy", "Mary, Azady 7", "TM-M", "62.10");
         let comparison = compare(&parent, &branch);
         assert!(comparison.score < 5.0, "{comparison:#?}");
+    }
+
+    #[test]
+    fn a_street_named_by_a_number_is_a_street() {
+        let a = company("Ak ýol", "Aşgabat ş., 1972 köç., 154", "TM-S", "47");
+        let b = company("Ак йол", "Ашхабад, ул. 1972, д. 154", "TM-S", "47");
+        let c = company("Ак йол", "Ашхабад, ул. 1995, д. 154", "TM-S", "47");
+        assert_eq!(compare(&a, &b).evidence[1].level, Level::Exact);
+        assert_eq!(compare(&a, &c).evidence[1].level, Level::Disagree);
+    }
+
+    #[test]
+    fn a_surname_run_together_with_the_given_name_still_matches_initials() {
+        let person = |name: &str| Profile::new(name, None, Some("TM-L"), None, Some("IE"), None);
+        let run_together = person("Бердигелдиеваннагелди Какаджанович");
+        let initials = person("A.K. Berdigeldiyew");
+        assert_eq!(
+            compare(&run_together, &initials).evidence[0].level,
+            Level::Close
+        );
+        let other = person("G.K. Berdigeldiyew");
+        assert_eq!(
+            compare(&run_together, &other).evidence[0].level,
+            Level::Disagree
+        );
     }
 
     #[test]
