@@ -65,7 +65,9 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            link: 14.0,
+            // Tuned on the generator's truth: at 12 precision stays above 0.995
+            // while moved entrepreneurs known by initials stop going to review.
+            link: 12.0,
             review: 8.0,
             margin: 4.0,
             veto: -4.0,
