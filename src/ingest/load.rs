@@ -378,7 +378,8 @@ fn prepare(
         values.activity.as_deref(),
         values.legal_form.as_deref(),
         values.birth_date,
-    );
+    )
+    .with_identifiers(row.keys.tin.as_deref(), row.keys.reg_number.as_deref());
     let keys = RowKeys {
         unit: row.keys.stat_id.map(StatId::unit_number),
         tin: row.keys.tin.clone(),

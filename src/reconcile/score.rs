@@ -32,6 +32,10 @@ pub struct Profile {
     pub person: bool,
     /// The name's words run together, computed once: compared with every candidate.
     pub compact: String,
+    /// Taxpayer number, if the record has one.
+    pub tin: Option<String>,
+    /// Justice registration number, if the record has one.
+    pub reg_number: Option<String>,
 }
 
 impl Profile {
@@ -61,7 +65,16 @@ impl Profile {
             activity: activity.map(str::to_owned),
             legal_form,
             birth_date,
+            tin: None,
+            reg_number: None,
         }
+    }
+
+    /// The same profile with the record's identifiers, compared as evidence.
+    pub fn with_identifiers(mut self, tin: Option<&str>, reg_number: Option<&str>) -> Self {
+        self.tin = tin.map(str::to_owned);
+        self.reg_number = reg_number.map(str::to_owned);
+        self
     }
 
     /// Whether this is an individual entrepreneur, named after a person.
@@ -89,7 +102,7 @@ pub enum Level {
 /// One field's evidence and its contribution to the score.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
-    /// `name`, `address`, `region`, `activity`, `legal_form` or `birth_date`.
+    /// `name`, `address`, `region`, `activity`, `legal_form`, `birth_date`, `tin` or `reg_number`.
     pub field: &'static str,
     /// How well it agrees.
     pub level: Level,
@@ -116,6 +129,11 @@ const ADDRESS: Probabilities = [(0.55, 0.0005), (0.25, 0.005), (0.05, 0.05), (0.
 const REGION: Probabilities = [(0.95, 0.2), (0.0, 0.0), (0.0, 0.0), (0.05, 0.8)];
 const ACTIVITY: Probabilities = [(0.6, 0.02), (0.15, 0.03), (0.15, 0.08), (0.1, 0.87)];
 const LEGAL_FORM: Probabilities = [(0.9, 0.3), (0.0, 0.0), (0.0, 0.0), (0.1, 0.7)];
+/// An equal identifier is the key lookup's business and weighs nothing here
+/// (so it cannot shield a unit whose name and address contradict it); one
+/// digit off or two swapped is a likely typo; a different one is a different
+/// taxpayer or entity, unless mistyped.
+const IDENTIFIER: Probabilities = [(1.0, 1.0), (0.04, 0.0005), (0.0, 0.0), (0.01, 0.99)];
 const BIRTH_DATE: Probabilities = [(0.7, 0.0005), (0.2, 0.02), (0.0, 0.0), (0.1, 0.9795)];
 
 /// The name weight of an agreement whose chance agreement is `u`, from how
@@ -171,6 +189,16 @@ pub fn compare(a: &Profile, b: &Profile) -> Comparison {
             "birth_date",
             &BIRTH_DATE,
             compare_dates(a.birth_date, b.birth_date),
+        ),
+        evidence(
+            "tin",
+            &IDENTIFIER,
+            compare_identifiers(a.tin.as_deref(), b.tin.as_deref()),
+        ),
+        evidence(
+            "reg_number",
+            &IDENTIFIER,
+            compare_identifiers(a.reg_number.as_deref(), b.reg_number.as_deref()),
         ),
     ];
     Comparison {
@@ -373,6 +401,31 @@ fn compare_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> (Level, f64) {
     }
 }
 
+/// Equal, a likely typo (one character off, or two neighbours swapped), or different.
+fn compare_identifiers(a: Option<&str>, b: Option<&str>) -> (Level, f64) {
+    let (Some(a), Some(b)) = (a, b) else {
+        return (Level::Missing, 0.0);
+    };
+    if a == b {
+        return (Level::Exact, 1.0);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let differ: Vec<usize> = (0..a.len().min(b.len()))
+        .filter(|&i| a[i] != b[i])
+        .collect();
+    let typo = a.len() == b.len()
+        && match differ[..] {
+            [_] => true,
+            [i, j] => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+            _ => false,
+        };
+    if typo {
+        (Level::Close, 0.9)
+    } else {
+        (Level::Disagree, 0.0)
+    }
+}
+
 fn equal(a: Option<&str>, b: Option<&str>) -> (Level, f64) {
     match (a, b) {
         (Some(a), Some(b)) if a == b => (Level::Exact, 1.0),
@@ -458,6 +511,19 @@ mod tests {
             compare(&run_together, &other).evidence[0].level,
             Level::Disagree
         );
+    }
+
+    #[test]
+    fn a_different_identifier_counts_against_a_swapped_one_does_not() {
+        let record = company("Ak ýol", "Mary, Azady 5", "TM-M", "13.20");
+        let with = |tin: &str| record.clone().with_identifiers(Some(tin), None);
+        let base = compare(&with("123456789012"), &record).score;
+        let other = compare(&with("123456789012"), &with("999999999999"));
+        let swapped = compare(&with("123456789012"), &with("123456789021"));
+        let same = compare(&with("123456789012"), &with("123456789012"));
+        assert!(other.score < base - 5.0, "{other:#?}");
+        assert!(swapped.score > base, "{swapped:#?}");
+        assert_eq!(same.score, base, "an equal id is the key lookup's business");
     }
 
     #[test]

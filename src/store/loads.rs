@@ -315,6 +315,7 @@ pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapsho
                 values.legal_form.as_deref(),
                 values.birth_date,
             )
+            .with_identifiers(values.tin.as_deref(), values.reg_number.as_deref())
         });
         known.add_record(
             unit,
