@@ -153,9 +153,7 @@ fn keys(profile: &Profile, purpose: Use) -> Vec<Key> {
         });
     };
     for token in profile.name.tokens.iter().filter(|t| t.len() >= 2) {
-        if plain || purpose == Use::Query {
-            push(Family::Name, &["t", token], None, 1.0);
-        }
+        push(Family::Name, &["t", token], None, 1.0);
         if let Some(region) = region {
             push(Family::Name, &["t", token], Some(region), 1.0);
             // A typo spoils one end of a word at most: file under both ends.
@@ -193,16 +191,16 @@ fn keys(profile: &Profile, purpose: Use) -> Vec<Key> {
         .iter()
         .filter_map(|t| t.parse::<u32>().ok().map(|n| (t, n)));
     for (number, value) in numbers {
+        let mut houses = vec![(number.clone(), 1.0)];
+        if purpose == Use::Query {
+            houses.push(((value + 1).to_string(), 0.5));
+            houses.extend(value.checked_sub(1).map(|n| (n.to_string(), 0.5)));
+        }
         let streets = profile
             .address
             .iter()
             .filter(|t| t.len() >= 3 && *t != number);
         for street in streets {
-            let mut houses = vec![(number.clone(), 1.0)];
-            if purpose == Use::Query {
-                houses.push(((value + 1).to_string(), 0.5));
-                houses.extend(value.checked_sub(1).map(|n| (n.to_string(), 0.5)));
-            }
             for (house, strength) in &houses {
                 if plain {
                     push(Family::Address, &["a", street, house], None, *strength);

@@ -8,6 +8,7 @@
 //! out and reported separately. Small differences left over (typos, a house
 //! number) are for the similarity measures, not for this module.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::domain::region::{Region, REGIONS};
@@ -150,14 +151,30 @@ pub fn region(text: &str) -> Option<&'static Region> {
         return Some(found);
     }
     let words = tokens(text);
+    // Region order decides, as before: the first region any word names.
     REGIONS.iter().find(|region| {
-        [region.name_tk, region.name_ru].iter().any(|name| {
-            let key = tokens(name).concat();
-            // A prefix catches Russian adjectives: Ахалский, Лебапский.
-            words
-                .iter()
-                .any(|word| word == &key || (key.len() >= 4 && word.starts_with(&key)))
-        })
+        region_names()
+            .iter()
+            .filter(|(_, code)| *code == region.code)
+            .any(|(key, _)| {
+                // A prefix catches Russian adjectives: Ахалский, Лебапский.
+                words
+                    .iter()
+                    .any(|word| word == key || (key.len() >= 4 && word.starts_with(key.as_str())))
+            })
+    })
+}
+
+/// Each region's Turkmen and Russian names, folded and run together, with its code; folded once.
+fn region_names() -> &'static [(String, &'static str)] {
+    static NAMES: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        REGIONS
+            .iter()
+            .flat_map(|region| {
+                [region.name_tk, region.name_ru].map(|name| (tokens(name).concat(), region.code))
+            })
+            .collect()
     })
 }
 
@@ -219,25 +236,17 @@ const PLACE_WORDS: &[&str] = &[
 
 /// The region of a town or region name, folded and run together.
 fn town_region(compact: &str) -> Option<&'static str> {
-    static TOWNS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
-    if compact.is_empty() {
-        return None;
-    }
-    TOWNS
-        .get_or_init(|| {
-            REGIONS
+    static PLACES: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    let places = PLACES.get_or_init(|| {
+        let towns = REGIONS.iter().flat_map(|region| {
+            region
+                .towns
                 .iter()
-                .flat_map(|region| {
-                    let names = [region.name_tk, region.name_ru].into_iter();
-                    names
-                        .chain(region.towns.iter().copied())
-                        .map(|name| (tokens(name).concat(), region.code))
-                })
-                .collect()
-        })
-        .iter()
-        .find(|(town, _)| town == compact)
-        .map(|(_, code)| *code)
+                .map(|town| (tokens(town).concat(), region.code))
+        });
+        region_names().iter().cloned().chain(towns).collect()
+    });
+    places.get(compact).copied()
 }
 
 /// Folded words that carry no information about which address it is.
