@@ -14,6 +14,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
 use super::score::Profile;
 
 /// A key filed under more records than this is too common to be useful on
@@ -85,7 +87,8 @@ impl Blocker {
         // a region's popular words): each key counts by its rarity. Selective
         // keys first; the big lists of popular names are walked only when the
         // selective ones gave too few candidates (they cost the most).
-        let mut hits: HashMap<u32, Hits> = HashMap::new();
+        let mut hits: FxHashMap<u32, Hits> =
+            FxHashMap::with_capacity_and_hasher(256, FxBuildHasher);
         for (pass, bounds) in [(0, 0..=SELECTIVE), (1, SELECTIVE + 1..=CROWDED * 4)] {
             if pass > 0 && hits.len() >= limit {
                 break;
@@ -107,18 +110,20 @@ impl Blocker {
 
 /// The best `limit` slots: the best found by address first (up to their
 /// share), then the best found by name, then any left.
-fn pick(hits: HashMap<u32, Hits>, limit: usize) -> Vec<u32> {
-    let mut ranked: Vec<(u32, Hits)> = hits.into_iter().collect();
-    ranked.sort_unstable_by(|a, b| {
+fn pick(hits: impl IntoIterator<Item = (u32, Hits)>, limit: usize) -> Vec<u32> {
+    let better = |a: &(u32, Hits), b: &(u32, Hits)| {
         let total = |h: &Hits| h.name + h.address;
         total(&b.1).total_cmp(&total(&a.1)).then(a.0.cmp(&b.0))
-    });
-    let mut picked: Vec<u32> = ranked
+    };
+    let mut ranked: Vec<(u32, Hits)> = hits.into_iter().collect();
+    let mut by_address: Vec<(u32, Hits)> = ranked
         .iter()
         .filter(|(_, h)| h.address > 0.0)
-        .take(limit / ADDRESS_SHARE)
-        .map(|(slot, _)| *slot)
+        .copied()
         .collect();
+    best_first(&mut by_address, limit / ADDRESS_SHARE, better);
+    best_first(&mut ranked, limit, better);
+    let mut picked: Vec<u32> = by_address.iter().map(|(slot, _)| *slot).collect();
     for (slot, _) in &ranked {
         if picked.len() >= limit {
             break;
@@ -128,6 +133,20 @@ fn pick(hits: HashMap<u32, Hits>, limit: usize) -> Vec<u32> {
         }
     }
     picked
+}
+
+/// Keeps the best `keep` entries, sorted; popular names bring thousands of
+/// hits and only the few best need ordering.
+fn best_first<T>(
+    entries: &mut Vec<T>,
+    keep: usize,
+    better: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
+) {
+    if entries.len() > keep && keep > 0 {
+        entries.select_nth_unstable_by(keep - 1, better);
+    }
+    entries.truncate(keep);
+    entries.sort_unstable_by(better);
 }
 
 /// Whether keys are made to file a record or to look one up.

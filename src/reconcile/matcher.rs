@@ -5,7 +5,7 @@
 //! a new unit, or a review. It has no I/O and never changes while a load
 //! runs, so rows can be matched on another thread than the one writing.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -138,12 +138,12 @@ pub struct Known {
     profiles: Vec<(i64, Profile)>,
     blocker: Blocker,
     /// Slots of each unit's profiles.
-    by_unit: HashMap<i64, Vec<u32>>,
-    by_tin: HashMap<String, i64>,
-    by_reg_number: HashMap<String, i64>,
+    by_unit: FxHashMap<i64, Vec<u32>>,
+    by_tin: FxHashMap<String, i64>,
+    by_reg_number: FxHashMap<String, i64>,
     /// The key each unit is known under in each source (tax: tin, justice: reg_number).
-    source_keys: HashMap<(i64, Source), String>,
-    units: HashMap<i64, bool>,
+    source_keys: FxHashMap<(i64, Source), String>,
+    units: FxHashMap<i64, bool>,
 }
 
 /// How many candidates blocking hands to scoring.
@@ -294,7 +294,7 @@ impl Known {
         source_key: Option<&str>,
         profile: &Profile,
     ) -> Vec<Scored> {
-        let mut best: HashMap<i64, Comparison> = HashMap::new();
+        let mut best: FxHashMap<i64, Comparison> = FxHashMap::default();
         for slot in self.blocker.candidates(profile, CANDIDATES) {
             let (unit, other) = &self.profiles[slot as usize];
             let held = self.source_keys.get(&(*unit, source));

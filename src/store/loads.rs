@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::connection::on_backend;
+use super::connection::insert_batched;
 use super::schema::{load_rejections, load_rows, loads, review_items, source_records, units};
 use super::units::RecordRow;
 use super::{AnyConnection, StoreResult};
@@ -199,17 +200,13 @@ pub struct Rejection {
 
 /// Inserts load rows in multi-row statements.
 pub fn insert_rows(conn: &mut AnyConnection, rows: &[LoadRow]) -> StoreResult<()> {
-    for chunk in rows.chunks(4_000) {
-        on_backend!(conn, c => diesel::insert_into(load_rows::table).values(chunk).execute(c))?;
-    }
+    insert_batched!(conn, load_rows::table, rows, 256)?;
     Ok(())
 }
 
 /// Inserts rejections in multi-row statements.
 pub fn insert_rejections(conn: &mut AnyConnection, rows: &[Rejection]) -> StoreResult<()> {
-    for chunk in rows.chunks(7_000) {
-        on_backend!(conn, c => diesel::insert_into(load_rejections::table).values(chunk).execute(c))?;
-    }
+    insert_batched!(conn, load_rejections::table, rows, 256)?;
     Ok(())
 }
 
@@ -276,36 +273,67 @@ pub fn values_hash(values: &Values) -> u64 {
 }
 
 /// Reads the current records of every unit into a matching snapshot.
+///
+/// Two threads: this one reads the records and builds their matching
+/// profiles, a second files them into the blocking index, which has to be
+/// done one record at a time. At a million units that halves the wait
+/// before a load's first row is matched.
 pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapshot> {
-    let mut known = Known::default();
-    let mut chains = HashMap::new();
     let kinds: Vec<(i64, String)> = units::table
         .filter(units::kind.ne(UnitKind::Enterprise.as_str()))
         .select((units::id, units::kind))
         .load(conn)?;
-    for (id, kind) in kinds {
-        // Local units too: the statistics survey observes branches.
-        known.add_unit(id, kind != UnitKind::EnterpriseGroup.as_str());
-    }
+    let (sender, receiver) = sync_channel::<Vec<Profiled>>(8);
+    let (read, (known, chains)) = std::thread::scope(|scope| {
+        let filer = scope.spawn(move || file_records(&kinds, receiver));
+        let read = read_records(conn, source, sender);
+        let filed = filer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, filed)
+    });
+    read?;
+    let (remembered, next_review_id) = remembered(conn, source)?;
+    Ok(Snapshot {
+        known,
+        chains,
+        remembered,
+        next_review_id,
+    })
+}
+
+/// A current source record, ready to be filed for matching.
+struct Profiled {
+    unit: i64,
+    source: Source,
+    source_key: Option<String>,
+    keys: RowKeys,
+    profile: Option<Profile>,
+    /// The hash of its values, for the loading source's own records.
+    chain: Option<u64>,
+}
+
+/// Records read and profiled per message to the filing thread.
+const SNAPSHOT_BATCH: usize = 2_048;
+
+/// Reads the current records and profiles them, in batches for the filer.
+fn read_records(
+    conn: &mut AnyConnection,
+    source: Source,
+    sender: SyncSender<Vec<Profiled>>,
+) -> StoreResult<()> {
     let rows = source_records::table
         .filter(source_records::superseded_at.is_null())
         .filter(source_records::valid_to.is_null())
         .order(source_records::id)
         .select(RecordRow::as_select())
         .load_iter::<RecordRow, diesel::connection::DefaultLoadingMode>(conn)?;
+    let mut batch = Vec::with_capacity(SNAPSHOT_BATCH);
     for row in rows {
         let row = row?;
         let unit = row.unit_id;
         let record = row.into_record()?;
         let values = &record.values;
-        if record.source == source {
-            chains.insert((unit, record.source_key.clone()), values_hash(values));
-        }
-        let keys = RowKeys {
-            unit: None,
-            tin: values.tin.clone(),
-            reg_number: values.reg_number.clone(),
-        };
         let profile = values.name.as_deref().map(|name| {
             Profile::new(
                 name,
@@ -317,21 +345,54 @@ pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapsho
             )
             .with_identifiers(values.tin.as_deref(), values.reg_number.as_deref())
         });
-        known.add_record(
+        batch.push(Profiled {
             unit,
+            source: record.source,
+            chain: (record.source == source).then(|| values_hash(values)),
+            keys: RowKeys {
+                unit: None,
+                tin: record.values.tin,
+                reg_number: record.values.reg_number,
+            },
+            source_key: record.source_key,
+            profile,
+        });
+        if batch.len() == SNAPSHOT_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(SNAPSHOT_BATCH));
+            if sender.send(full).is_err() {
+                // The filer is gone: it panicked, and joining it says so.
+                return Ok(());
+            }
+        }
+    }
+    let _ = sender.send(batch);
+    Ok(())
+}
+
+/// Files the units and the profiled records into a matcher, in record order.
+fn file_records(
+    kinds: &[(i64, String)],
+    receiver: Receiver<Vec<Profiled>>,
+) -> (Known, HashMap<(i64, Option<String>), u64>) {
+    let mut known = Known::default();
+    let mut chains = HashMap::new();
+    for (id, kind) in kinds {
+        // Local units too: the statistics survey observes branches.
+        known.add_unit(*id, kind != UnitKind::EnterpriseGroup.as_str());
+    }
+    for record in receiver.into_iter().flatten() {
+        known.add_record(
+            record.unit,
             record.source,
             record.source_key.as_deref(),
-            &keys,
-            profile,
+            &record.keys,
+            record.profile,
         );
+        if let Some(hash) = record.chain {
+            chains.insert((record.unit, record.source_key), hash);
+        }
     }
-    let (remembered, next_review_id) = remembered(conn, source)?;
-    Ok(Snapshot {
-        known,
-        chains,
-        remembered,
-        next_review_id,
-    })
+    (known, chains)
 }
 
 fn remembered(

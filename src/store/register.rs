@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
-use super::connection::on_backend;
+use super::connection::insert_batched;
 use super::schema::{
     change_log, event_units, events, register_head, source_records, unit_links, units,
 };
@@ -67,7 +67,8 @@ pub struct Writer<'c> {
 struct Touch {
     seq: i64,
     created: bool,
-    fields: serde_json::Map<String, serde_json::Value>,
+    /// Field names are plain identifiers; a later note of a field replaces the earlier one.
+    fields: Vec<(&'static str, serde_json::Value)>,
 }
 
 /// Rows waiting to be inserted, in the order foreign keys need them.
@@ -306,7 +307,7 @@ impl Writer<'_> {
         let touch = self.touched.entry(unit_id).or_insert_with(|| Touch {
             seq: next,
             created,
-            fields: serde_json::Map::new(),
+            fields: Vec::new(),
         });
         if touch.seq == next {
             self.last_seq = next;
@@ -314,9 +315,13 @@ impl Writer<'_> {
         touch.seq
     }
 
-    fn note(&mut self, unit_id: i64, field: &str, value: serde_json::Value) {
-        if let Some(touch) = self.touched.get_mut(&unit_id) {
-            touch.fields.insert(field.to_owned(), value);
+    fn note(&mut self, unit_id: i64, field: &'static str, value: serde_json::Value) {
+        let Some(touch) = self.touched.get_mut(&unit_id) else {
+            return;
+        };
+        match touch.fields.iter_mut().find(|(name, _)| *name == field) {
+            Some((_, old)) => *old = value,
+            None => touch.fields.push((field, value)),
         }
     }
 
@@ -391,31 +396,12 @@ impl Writer<'_> {
     /// Inserts the buffered rows, parents before children.
     fn flush_rows(&mut self) -> StoreResult<()> {
         let pending = std::mem::take(&mut self.pending);
-        insert_all(
-            self.conn,
-            &pending.units,
-            |c, rows| on_backend!(c, c => diesel::insert_into(units::table).values(rows).execute(c)),
-        )?;
-        insert_all(
-            self.conn,
-            &pending.links,
-            |c, rows| on_backend!(c, c => diesel::insert_into(unit_links::table).values(rows).execute(c)),
-        )?;
-        insert_all(
-            self.conn,
-            &pending.events,
-            |c, rows| on_backend!(c, c => diesel::insert_into(events::table).values(rows).execute(c)),
-        )?;
-        insert_all(
-            self.conn,
-            &pending.event_units,
-            |c, rows| on_backend!(c, c => diesel::insert_into(event_units::table).values(rows).execute(c)),
-        )?;
-        insert_all(
-            self.conn,
-            &pending.records,
-            |c, rows| on_backend!(c, c => diesel::insert_into(source_records::table).values(rows).execute(c)),
-        )?;
+        let conn = &mut *self.conn;
+        insert_batched!(conn, units::table, pending.units, 256)?;
+        insert_batched!(conn, unit_links::table, pending.links, 256)?;
+        insert_batched!(conn, events::table, pending.events, 256)?;
+        insert_batched!(conn, event_units::table, pending.event_units, 256)?;
+        insert_batched!(conn, source_records::table, pending.records, 256)?;
         Ok(())
     }
 
@@ -429,18 +415,16 @@ impl Writer<'_> {
                 seq: touch.seq,
                 unit_id,
                 kind: if touch.created { "created" } else { "updated" },
-                changed_fields: serde_json::Value::Object(touch.fields).to_string(),
+                changed_fields: fields_json(touch.fields),
                 recorded_at: self.now,
                 origin_kind: self.origin.kind.as_str(),
                 origin_ref: self.origin.reference.clone(),
             })
             .collect();
         entries.sort_by_key(|entry| entry.seq);
-        insert_all(
-            self.conn,
-            &entries,
-            |c, rows| on_backend!(c, c => diesel::insert_into(change_log::table).values(rows).execute(c)),
-        )
+        let conn = &mut *self.conn;
+        insert_batched!(conn, change_log::table, entries, 256)?;
+        Ok(())
     }
 
     /// Writes what is buffered and moves the register head.
@@ -456,26 +440,6 @@ impl Writer<'_> {
             .execute(self.conn)?;
         Ok(())
     }
-}
-
-/// Bound parameters per statement: under SQLite's limit of 32,766.
-const MAX_BINDS: usize = 30_000;
-
-/// Inserts rows in multi-row statements of as many rows as the bind limit allows.
-fn insert_all<T: Columns>(
-    conn: &mut AnyConnection,
-    rows: &[T],
-    insert: impl Fn(&mut AnyConnection, &[T]) -> QueryResult<usize>,
-) -> StoreResult<()> {
-    for chunk in rows.chunks(MAX_BINDS / T::COLUMNS) {
-        insert(conn, chunk)?;
-    }
-    Ok(())
-}
-
-/// How many columns an insertable row binds.
-trait Columns {
-    const COLUMNS: usize;
 }
 
 #[derive(Insertable)]
@@ -564,23 +528,25 @@ struct NewChange {
     origin_ref: Option<String>,
 }
 
-impl Columns for NewUnit {
-    const COLUMNS: usize = 5;
-}
-impl Columns for NewLink {
-    const COLUMNS: usize = 8;
-}
-impl Columns for NewEvent {
-    const COLUMNS: usize = 8;
-}
-impl Columns for NewEventUnit {
-    const COLUMNS: usize = 3;
-}
-impl Columns for NewRecord {
-    const COLUMNS: usize = 25;
-}
-impl Columns for NewChange {
-    const COLUMNS: usize = 7;
+/// The change-log entry's fields as a JSON object, keys in order.
+///
+/// Written by hand rather than through a `serde_json::Map`: a bulk load
+/// logs every attribute of every new unit, and the map's key allocations
+/// were a visible share of the load.
+fn fields_json(mut fields: Vec<(&'static str, serde_json::Value)>) -> String {
+    use std::fmt::Write;
+    fields.sort_unstable_by_key(|(name, _)| *name);
+    let mut json = String::with_capacity(2 + 48 * fields.len());
+    json.push('{');
+    for (index, (name, value)) in fields.iter().enumerate() {
+        if index > 0 {
+            json.push(',');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(json, "\"{name}\":{value}");
+    }
+    json.push('}');
+    json
 }
 
 /// The current versions of one source's record (same source and key) about a unit.
@@ -611,4 +577,25 @@ fn permanent_random_number() -> f64 {
     getrandom::fill(&mut bytes).expect("operating system random source");
     // 53 random bits fill an f64 mantissa exactly.
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields_json;
+
+    #[test]
+    fn change_log_fields_are_a_json_object_in_key_order() {
+        let fields = vec![
+            ("name", serde_json::json!("\"Ak ýol\" HJ")),
+            ("employees", serde_json::json!(12)),
+            ("death_date", serde_json::Value::Null),
+        ];
+        let json = fields_json(fields);
+        assert_eq!(
+            json,
+            r#"{"death_date":null,"employees":12,"name":"\"Ak ýol\" HJ"}"#
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+        assert_eq!(fields_json(Vec::new()), "{}");
+    }
 }

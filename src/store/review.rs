@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::connection::on_backend;
+use super::connection::insert_batched;
 use super::loads::Rejection;
 use super::schema::{load_rows, review_items};
 use super::{AnyConnection, StoreResult};
@@ -61,9 +61,7 @@ pub struct ReviewItem {
 
 /// Opens review items (ids chosen by the caller, who holds the write lock).
 pub fn insert(conn: &mut AnyConnection, items: &[ReviewItem]) -> StoreResult<()> {
-    for chunk in items.chunks(1_500) {
-        on_backend!(conn, c => diesel::insert_into(review_items::table).values(chunk).execute(c))?;
-    }
+    insert_batched!(conn, review_items::table, items, 64)?;
     Ok(())
 }
 
