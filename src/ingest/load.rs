@@ -319,22 +319,21 @@ fn stream(
     std::thread::scope(|scope| {
         let matcher = scope.spawn(move || {
             let mut busy = Duration::ZERO;
-            let mut batch = Vec::with_capacity(BATCH);
-            for result in extract {
+            let mut rows = extract.into_iter();
+            loop {
+                let raw: Vec<_> = rows.by_ref().take(BATCH).collect();
+                if raw.is_empty() {
+                    return busy;
+                }
                 let began = Instant::now();
-                batch.push(prepare(result, mapper, known, &thresholds));
-                progress.rows.fetch_add(1, Ordering::Relaxed);
+                progress.rows.fetch_add(raw.len() as u64, Ordering::Relaxed);
+                let batch = prepare_batch(raw, mapper, known, &thresholds);
                 busy += began.elapsed();
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if sender.send(full).is_err() {
-                        return busy;
-                    }
+                // The writer may have stopped on an error; then nobody listens.
+                if sender.send(batch).is_err() {
+                    return busy;
                 }
             }
-            // The writer may have stopped on an error; then nobody listens.
-            let _ = sender.send(batch);
-            busy
         });
         let began = Instant::now();
         for batch in receiver {
@@ -345,6 +344,32 @@ fn stream(
         }
         applier.report.timings.write = began.elapsed().as_secs_f64();
         Ok(matcher.join().unwrap_or_default())
+    })
+}
+
+/// Maps and matches a batch of rows, in order, half of it on a second
+/// thread: matching is the slow side of a tax or statistics load, and the
+/// writer leaves a core idle much of the time.
+fn prepare_batch(
+    mut rows: Vec<Result<super::extract::Row, RowError>>,
+    mapper: &Mapper,
+    known: &crate::reconcile::matcher::Known,
+    thresholds: &Thresholds,
+) -> Vec<Item> {
+    let second_half = rows.split_off(rows.len() / 2);
+    let match_all = |part: Vec<Result<super::extract::Row, RowError>>| -> Vec<Item> {
+        part.into_iter()
+            .map(|row| prepare(row, mapper, known, thresholds))
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| match_all(second_half));
+        let mut items = match_all(rows);
+        let rest = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        items.extend(rest);
+        items
     })
 }
 

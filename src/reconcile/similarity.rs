@@ -3,6 +3,10 @@
 /// Jaro–Winkler similarity in [0, 1]: 1 for equal strings; forgiving of
 /// typos and transpositions, and rewarding a shared beginning.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    // Most compared words agree exactly; that needs no alignment.
+    if a == b {
+        return 1.0;
+    }
     // Folded keys are nearly always ASCII: compare bytes, without collecting chars.
     let jaro = if a.is_ascii() && b.is_ascii() {
         jaro(a.as_bytes(), b.as_bytes())
@@ -77,15 +81,20 @@ pub fn token_set(a: &[String], b: &[String]) -> f64 {
     if short.is_empty() {
         return 0.0;
     }
-    let best: f64 = short
+    let total: f64 = short
         .iter()
         .map(|token| {
-            long.iter()
-                .map(|other| jaro_winkler(token, other))
-                .fold(0.0, f64::max)
+            let mut closest = 0.0_f64;
+            for other in long {
+                closest = closest.max(jaro_winkler(token, other));
+                if closest == 1.0 {
+                    break;
+                }
+            }
+            closest
         })
         .sum();
-    best / short.len() as f64 * (short.len() as f64 / long.len() as f64).sqrt()
+    total / short.len() as f64 * (short.len() as f64 / long.len() as f64).sqrt()
 }
 
 #[cfg(test)]
