@@ -2,6 +2,7 @@
 //! queries of the register. Every query is written once for both backends.
 
 pub mod connection;
+pub mod dates;
 pub mod loads;
 pub mod migrate;
 pub mod reference;

@@ -12,6 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
 use super::connection::insert_batched;
+use super::dates::{Day, Stamp};
 use super::schema::{
     change_log, event_units, events, register_head, source_records, unit_links, units,
 };
@@ -67,8 +68,8 @@ pub struct Writer<'c> {
 struct Touch {
     seq: i64,
     created: bool,
-    /// Field names are plain identifiers; a later note of a field replaces the earlier one.
-    fields: Vec<(&'static str, serde_json::Value)>,
+    /// The names of the fields that changed, each once.
+    fields: Vec<&'static str>,
 }
 
 /// Rows waiting to be inserted, in the order foreign keys need them.
@@ -159,9 +160,9 @@ impl Writer<'_> {
             kind: kind.as_str(),
             prn: permanent_random_number(),
             created_seq: seq,
-            recorded_at: self.now,
+            recorded_at: Stamp(self.now),
         });
-        self.note(id, "kind", kind.as_str().into());
+        self.note(id, "kind");
         Ok(StatId::from_unit_number(id))
     }
 
@@ -211,7 +212,7 @@ impl Writer<'_> {
         let seq = self.touch(id, false);
         let origin = self.origin.clone();
         self.insert_record(id, statement, (date, valid_to), seq, &origin);
-        self.note_values(id, &statement.values, &changed);
+        self.note_attributes(id, &changed);
         Ok(Recorded::Changed(changed))
     }
 
@@ -224,7 +225,7 @@ impl Writer<'_> {
         let seq = self.touch(id, false);
         let origin = self.origin.clone();
         self.insert_record(id, statement, (statement.valid_from, None), seq, &origin);
-        self.note_values(id, &statement.values, &changed);
+        self.note_attributes(id, &changed);
         changed
     }
 
@@ -242,15 +243,14 @@ impl Writer<'_> {
             kind: kind.as_str(),
             from_unit: part.unit_number(),
             to_unit: whole.unit_number(),
-            valid_from,
-            recorded_at: self.now,
+            valid_from: Day(valid_from),
+            recorded_at: Stamp(self.now),
             seq,
             origin_kind: self.origin.kind.as_str(),
             origin_ref: self.origin.reference.clone(),
         });
-        let link = serde_json::json!({"kind": kind, "part": part, "whole": whole});
-        self.note(part.unit_number(), "link", link.clone());
-        self.note(whole.unit_number(), "link", link);
+        self.note(part.unit_number(), "link");
+        self.note(whole.unit_number(), "link");
         Ok(())
     }
 
@@ -272,8 +272,8 @@ impl Writer<'_> {
         self.pending.events.push(NewEvent {
             id: event_id,
             kind: kind.as_str(),
-            event_date: date,
-            recorded_at: self.now,
+            event_date: Day(date),
+            recorded_at: Stamp(self.now),
             seq: first_seq,
             origin_kind: self.origin.kind.as_str(),
             origin_ref: self.origin.reference.clone(),
@@ -285,8 +285,7 @@ impl Writer<'_> {
                 unit_id: unit.unit_number(),
                 role: role.as_str(),
             });
-            let value = serde_json::json!({"kind": kind, "date": date.to_string(), "role": role});
-            self.note(unit.unit_number(), "event", value);
+            self.note(unit.unit_number(), "event");
         }
         Ok(())
     }
@@ -315,22 +314,18 @@ impl Writer<'_> {
         touch.seq
     }
 
-    fn note(&mut self, unit_id: i64, field: &'static str, value: serde_json::Value) {
+    fn note(&mut self, unit_id: i64, field: &'static str) {
         let Some(touch) = self.touched.get_mut(&unit_id) else {
             return;
         };
-        match touch.fields.iter_mut().find(|(name, _)| *name == field) {
-            Some((_, old)) => *old = value,
-            None => touch.fields.push((field, value)),
+        if !touch.fields.contains(&field) {
+            touch.fields.push(field);
         }
     }
 
-    fn note_values(&mut self, unit_id: i64, values: &Values, changed: &[Attribute]) {
+    fn note_attributes(&mut self, unit_id: i64, changed: &[Attribute]) {
         for attribute in changed {
-            let value = values
-                .get(*attribute)
-                .map_or(serde_json::Value::Null, |v| v.to_json());
-            self.note(unit_id, attribute.as_str(), value);
+            self.note(unit_id, attribute.as_str());
         }
     }
 
@@ -368,9 +363,9 @@ impl Writer<'_> {
             unit_id,
             source: statement.source.as_str(),
             source_key: statement.source_key.clone(),
-            valid_from,
-            valid_to,
-            recorded_at: self.now,
+            valid_from: Day(valid_from),
+            valid_to: valid_to.map(Day),
+            recorded_at: Stamp(self.now),
             seq,
             origin_kind: origin.kind.as_str(),
             origin_ref: origin.reference.clone(),
@@ -383,8 +378,8 @@ impl Writer<'_> {
             address: v.address,
             region: v.region,
             status: v.status,
-            birth_date: v.birth_date,
-            death_date: v.death_date,
+            birth_date: v.birth_date.map(Day),
+            death_date: v.death_date.map(Day),
             employees: v.employees,
             turnover: v.turnover,
             turnover_year: v.turnover_year,
@@ -416,7 +411,7 @@ impl Writer<'_> {
                 unit_id,
                 kind: if touch.created { "created" } else { "updated" },
                 changed_fields: fields_json(touch.fields),
-                recorded_at: self.now,
+                recorded_at: Stamp(self.now),
                 origin_kind: self.origin.kind.as_str(),
                 origin_ref: self.origin.reference.clone(),
             })
@@ -449,7 +444,7 @@ struct NewUnit {
     kind: &'static str,
     prn: f64,
     created_seq: i64,
-    recorded_at: NaiveDateTime,
+    recorded_at: Stamp,
 }
 
 #[derive(Insertable)]
@@ -458,8 +453,8 @@ struct NewLink {
     kind: &'static str,
     from_unit: i64,
     to_unit: i64,
-    valid_from: NaiveDate,
-    recorded_at: NaiveDateTime,
+    valid_from: Day,
+    recorded_at: Stamp,
     seq: i64,
     origin_kind: &'static str,
     origin_ref: Option<String>,
@@ -470,8 +465,8 @@ struct NewLink {
 struct NewEvent {
     id: i64,
     kind: &'static str,
-    event_date: NaiveDate,
-    recorded_at: NaiveDateTime,
+    event_date: Day,
+    recorded_at: Stamp,
     seq: i64,
     origin_kind: &'static str,
     origin_ref: Option<String>,
@@ -492,9 +487,9 @@ struct NewRecord {
     unit_id: i64,
     source: &'static str,
     source_key: Option<String>,
-    valid_from: NaiveDate,
-    valid_to: Option<NaiveDate>,
-    recorded_at: NaiveDateTime,
+    valid_from: Day,
+    valid_to: Option<Day>,
+    recorded_at: Stamp,
     seq: i64,
     origin_kind: &'static str,
     origin_ref: Option<String>,
@@ -507,8 +502,8 @@ struct NewRecord {
     address: Option<String>,
     region: Option<String>,
     status: Option<String>,
-    birth_date: Option<NaiveDate>,
-    death_date: Option<NaiveDate>,
+    birth_date: Option<Day>,
+    death_date: Option<Day>,
     employees: Option<i64>,
     turnover: Option<i64>,
     turnover_year: Option<i32>,
@@ -523,29 +518,30 @@ struct NewChange {
     unit_id: i64,
     kind: &'static str,
     changed_fields: String,
-    recorded_at: NaiveDateTime,
+    recorded_at: Stamp,
     origin_kind: &'static str,
     origin_ref: Option<String>,
 }
 
-/// The change-log entry's fields as a JSON object, keys in order.
+/// The change-log entry's field names as a JSON array, in order.
 ///
-/// Written by hand rather than through a `serde_json::Map`: a bulk load
-/// logs every attribute of every new unit, and the map's key allocations
-/// were a visible share of the load.
-fn fields_json(mut fields: Vec<(&'static str, serde_json::Value)>) -> String {
-    use std::fmt::Write;
-    fields.sort_unstable_by_key(|(name, _)| *name);
-    let mut json = String::with_capacity(2 + 48 * fields.len());
-    json.push('{');
-    for (index, (name, value)) in fields.iter().enumerate() {
+/// Names, not values: the values are in the unit's records with their
+/// provenance, a change feed must not carry confidential figures, and a
+/// bulk load logs every field of every new unit.
+fn fields_json(mut fields: Vec<&'static str>) -> String {
+    fields.sort_unstable();
+    let mut json = String::with_capacity(2 + 16 * fields.len());
+    json.push('[');
+    for (index, name) in fields.iter().enumerate() {
         if index > 0 {
             json.push(',');
         }
-        // Writing to a String cannot fail.
-        let _ = write!(json, "\"{name}\":{value}");
+        // Field names are plain identifiers: nothing to escape.
+        json.push('"');
+        json.push_str(name);
+        json.push('"');
     }
-    json.push('}');
+    json.push(']');
     json
 }
 
@@ -584,18 +580,10 @@ mod tests {
     use super::fields_json;
 
     #[test]
-    fn change_log_fields_are_a_json_object_in_key_order() {
-        let fields = vec![
-            ("name", serde_json::json!("\"Ak ýol\" HJ")),
-            ("employees", serde_json::json!(12)),
-            ("death_date", serde_json::Value::Null),
-        ];
-        let json = fields_json(fields);
-        assert_eq!(
-            json,
-            r#"{"death_date":null,"employees":12,"name":"\"Ak ýol\" HJ"}"#
-        );
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
-        assert_eq!(fields_json(Vec::new()), "{}");
+    fn change_log_fields_are_a_json_array_of_names_in_order() {
+        let json = fields_json(vec!["name", "employees", "address"]);
+        assert_eq!(json, r#"["address","employees","name"]"#);
+        assert!(serde_json::from_str::<Vec<String>>(&json).is_ok());
+        assert_eq!(fields_json(Vec::new()), "[]");
     }
 }
