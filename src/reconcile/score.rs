@@ -20,6 +20,9 @@ pub struct Profile {
     pub name: NormalName,
     /// Folded address words that tell addresses apart (street and house number).
     pub address: Vec<String>,
+    /// Where in `address` the house number is (the last number), and its
+    /// value; found once, not for every candidate.
+    pub house: Option<(usize, u32)>,
     /// Region code.
     pub region: Option<String>,
     /// NACE code at any level.
@@ -56,7 +59,14 @@ impl Profile {
         let place = address.map(normalise::place).unwrap_or_default();
         // A source that leaves the region empty often still names the town.
         let region = region.or(place.region);
+        let house = place
+            .words
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(at, word)| Some((at, word.parse::<u32>().ok()?)));
         Profile {
+            house,
             compact: name.compact(),
             name,
             person,
@@ -165,11 +175,7 @@ fn weight(table: &Probabilities, level: Level) -> f64 {
 pub fn compare(a: &Profile, b: &Profile) -> Comparison {
     let evidence = vec![
         evidence("name", &NAME, compare_names(a, b)),
-        evidence(
-            "address",
-            &ADDRESS,
-            compare_addresses(&a.address, &b.address),
-        ),
+        evidence("address", &ADDRESS, compare_addresses(a, b)),
         evidence(
             "region",
             &REGION,
@@ -334,15 +340,13 @@ fn split_surname<'n>(a: &'n [String], b: &'n [String]) -> Option<(Vec<&'n str>, 
 /// Same street words and house number: exact; same street and a house number
 /// off by one or missing: close; some words shared: partial. The house is the
 /// last number; a street may be a number too (`1972 köçesi, 154`).
-fn compare_addresses(a: &[String], b: &[String]) -> (Level, f64) {
-    if a.is_empty() || b.is_empty() {
+fn compare_addresses(a: &Profile, b: &Profile) -> (Level, f64) {
+    if a.address.is_empty() || b.address.is_empty() {
         return (Level::Missing, 0.0);
     }
-    let (a_street, a_house) = split_house(a);
-    let (b_street, b_house) = split_house(b);
-    let similarity = token_set(&a_street, &b_street);
-    let (same_house, near_house) = match (a_house, b_house) {
-        (Some(x), Some(y)) => (x == y, x.abs_diff(y) == 1),
+    let similarity = token_set(&street(a), &street(b));
+    let (same_house, near_house) = match (a.house, b.house) {
+        (Some((_, x)), Some((_, y))) => (x == y, x.abs_diff(y) == 1),
         _ => (false, true),
     };
     let level = match similarity {
@@ -354,17 +358,16 @@ fn compare_addresses(a: &[String], b: &[String]) -> (Level, f64) {
     (level, similarity)
 }
 
-/// The street's words (short words dropped) and the house number.
-fn split_house(tokens: &[String]) -> (Vec<String>, Option<u32>) {
-    let house_at = tokens.iter().rposition(|t| t.parse::<u32>().is_ok());
-    let house = house_at.and_then(|at| tokens[at].parse().ok());
-    let street = tokens
+/// The street's words: the address without its house number and short words.
+fn street(profile: &Profile) -> Vec<&str> {
+    let house_at = profile.house.map(|(at, _)| at);
+    profile
+        .address
         .iter()
         .enumerate()
-        .filter(|(at, t)| Some(*at) != house_at && t.len() > 2)
-        .map(|(_, t)| t.clone())
-        .collect();
-    (street, house)
+        .filter(|(at, word)| Some(*at) != house_at && word.len() > 2)
+        .map(|(_, word)| word.as_str())
+        .collect()
 }
 
 /// Class, group, division: agreement at the finest level both sides know.

@@ -76,7 +76,7 @@ fn flags<'f>(short: &'f mut [bool; SHORT], long: &'f mut Vec<bool>, len: usize) 
 /// How well two token lists match as sets: each token of the shorter list
 /// takes its best Jaro–Winkler partner in the other; the mean, scaled by
 /// how much of the longer list is covered.
-pub fn token_set(a: &[String], b: &[String]) -> f64 {
+pub fn token_set<T: AsRef<str>>(a: &[T], b: &[T]) -> f64 {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.is_empty() {
         return 0.0;
@@ -86,7 +86,7 @@ pub fn token_set(a: &[String], b: &[String]) -> f64 {
         .map(|token| {
             let mut closest = 0.0_f64;
             for other in long {
-                closest = closest.max(jaro_winkler(token, other));
+                closest = closest.max(jaro_winkler(token.as_ref(), other.as_ref()));
                 if closest == 1.0 {
                     break;
                 }
