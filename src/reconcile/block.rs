@@ -84,27 +84,44 @@ impl Blocker {
             })
             .collect();
         // A rare shared key says more than many common ones (`-yew` endings,
-        // a region's popular words): each key counts by its rarity. Selective
-        // keys first; the big lists of popular names are walked only when the
-        // selective ones gave too few candidates (they cost the most).
+        // a region's popular words): each key counts by its rarity.
         let mut hits: FxHashMap<u32, Hits> =
             FxHashMap::with_capacity_and_hasher(256, FxBuildHasher);
-        for (pass, bounds) in [(0, 0..=SELECTIVE), (1, SELECTIVE + 1..=CROWDED * 4)] {
-            if pass > 0 && hits.len() >= limit {
-                break;
+        for (key, slots) in found.iter().filter(|(_, s)| s.len() <= SELECTIVE) {
+            for slot in slots.iter() {
+                hits.entry(*slot).or_default().add(key, slots.len());
             }
-            for (key, slots) in found.iter().filter(|(_, s)| bounds.contains(&s.len())) {
-                let weight = key.strength / (slots.len() as f32).sqrt();
-                for slot in slots.iter() {
-                    let hit = hits.entry(*slot).or_default();
-                    match key.family {
-                        Family::Name => hit.name += weight,
-                        Family::Address => hit.address += weight,
-                    }
+        }
+        // Popular keys bring candidates of their own only when the selective
+        // ones found too few. Otherwise they only add to the records already
+        // found: of the fifty firms at one house of a long avenue, the one
+        // whose popular name words agree comes first. Looking up is cheaper
+        // than tallying, and the biggest lists are never walked.
+        let bring = hits.len() < limit;
+        let popular = found
+            .iter()
+            .filter(|(_, s)| s.len() > SELECTIVE && s.len() <= CROWDED * 4);
+        for (key, slots) in popular {
+            for slot in slots.iter() {
+                if bring {
+                    hits.entry(*slot).or_default().add(key, slots.len());
+                } else if let Some(hit) = hits.get_mut(slot) {
+                    hit.add(key, slots.len());
                 }
             }
         }
         pick(hits, limit)
+    }
+}
+
+impl Hits {
+    /// Counts one shared key, the rarer the more.
+    fn add(&mut self, key: &Key, shared_by: usize) {
+        let weight = key.strength / (shared_by as f32).sqrt();
+        match key.family {
+            Family::Name => self.name += weight,
+            Family::Address => self.address += weight,
+        }
     }
 }
 
@@ -185,6 +202,17 @@ fn keys(profile: &Profile, purpose: Use) -> Vec<Key> {
                     1.0,
                 );
             }
+        }
+    }
+    // An entrepreneur is written `A.A. Orazow`, `Orazow Aman` or `Orazow A.`:
+    // the surname with the first given initial is the same in all of them,
+    // and far rarer than the surname alone.
+    if let Some((surname, initial)) = profile.surname_and_initial() {
+        let mut buffer = [0_u8; 4];
+        let initial: &str = initial.encode_utf8(&mut buffer);
+        push(Family::Name, &["p", surname, initial], None, 1.0);
+        if region.is_some() {
+            push(Family::Name, &["p", surname, initial], region, 1.0);
         }
     }
     let compact = &profile.compact;
@@ -325,6 +353,67 @@ mod tests {
             None,
         );
         assert_eq!(blocker.candidates(&row, 3)[0], 137);
+    }
+
+    #[test]
+    fn an_entrepreneur_written_with_initials_first_is_found_among_namesakes() {
+        let mut blocker = Blocker::default();
+        // Many Orazows in Ashgabat, none of them at this address.
+        for slot in 0..300 {
+            let given = ["Berdi", "Merdan", "Serdar"][slot % 3];
+            let address = format!("Aşgabat, Oguzhan şaýoly, {slot}");
+            let name = format!("Orazow {given}");
+            let profile = Profile::new(&name, Some(&address), Some("TM-S"), None, None, None);
+            blocker.insert(slot as u32, &profile);
+        }
+        let written_in_full = Profile::new(
+            "Ýeke telekeçi Orazow Aman Berdiýewiç",
+            Some("Aşgabat, Garaşsyzlyk şaýoly, 7"),
+            Some("TM-S"),
+            None,
+            Some("IE"),
+            None,
+        );
+        blocker.insert(999, &written_in_full);
+        let row = Profile::new(
+            "A.B. Orazow",
+            Some("Aşgabat, Magtymguly şaýoly, 12"),
+            Some("TM-S"),
+            None,
+            None,
+            None,
+        );
+        assert!(blocker.candidates(&row, 24).contains(&999));
+    }
+
+    #[test]
+    fn at_a_crowded_address_the_record_sharing_popular_name_words_comes_first() {
+        let mut blocker = Blocker::default();
+        // Two hundred "Ynamly" firms elsewhere make the word popular, not selective.
+        for slot in 0..200 {
+            let address = format!("Aşgabat, Azady köçesi, jaý {slot}");
+            let profile = Profile::new("Ynamly", Some(&address), Some("TM-S"), None, None, None);
+            blocker.insert(slot, &profile);
+        }
+        // Sixty firms at one house; one of them is an Ynamly too.
+        for slot in 1_000..1_060 {
+            let name = format!("Firma {slot}");
+            let address = "Aşgabat, Bitarap Türkmenistan şaýoly, 196";
+            let profile = Profile::new(&name, Some(address), Some("TM-S"), None, None, None);
+            blocker.insert(slot, &profile);
+        }
+        let address = "Aşgabat, Bitarap Türkmenistan şaýoly, 196";
+        let firm = Profile::new(
+            "Sowda Ynamly",
+            Some(address),
+            Some("TM-S"),
+            None,
+            None,
+            None,
+        );
+        blocker.insert(2_000, &firm);
+        let row = Profile::new("Ynamly", Some(address), Some("TM-S"), None, None, None);
+        assert_eq!(blocker.candidates(&row, 24)[0], 2_000);
     }
 
     #[test]

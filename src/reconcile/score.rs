@@ -91,6 +91,23 @@ impl Profile {
     pub fn is_person(&self) -> bool {
         self.person
     }
+
+    /// An entrepreneur's surname and the first letter of the given name,
+    /// however the name is written: `A.B. Orazow`, `Orazow Aman Berdiýewiç`
+    /// and `Aman Orazow` all give (`orazow`, `a`).
+    pub fn surname_and_initial(&self) -> Option<(&str, char)> {
+        if !self.person {
+            return None;
+        }
+        let tokens = &self.name.tokens;
+        let at = tokens.iter().position(|t| is_surname(t))?;
+        let initial = tokens
+            .iter()
+            .enumerate()
+            .find(|(other, _)| *other != at)
+            .and_then(|(_, given)| given.chars().next())?;
+        Some((tokens[at].as_str(), initial))
+    }
 }
 
 /// How well one field agrees.
@@ -253,9 +270,16 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
 /// Turkmen and Russian surnames and patronymics have telling endings
 /// (`Orazow`, `Orazowa`, `Berdiýewiç`, `Myratowna`, `Оразов`); a name with a
 /// patronymic, or a surname with initials, is a person's.
+/// Endings of Turkmen and Russian surnames, folded (`-ow`, `-ewa`, `-ов`, `-ева`).
+const SURNAME: [&str; 4] = ["ow", "ew", "owa", "ewa"];
+
+/// Whether a folded word is shaped like a surname.
+fn is_surname(token: &str) -> bool {
+    token.len() > 4 && SURNAME.iter().any(|s| token.ends_with(s))
+}
+
 fn looks_like_person(tokens: &[String]) -> bool {
     const PATRONYMIC: [&str; 6] = ["owic", "ewic", "owna", "ewna", "ogly", "gyzy"];
-    const SURNAME: [&str; 4] = ["ow", "ew", "owa", "ewa"];
     let full: Vec<&String> = tokens.iter().filter(|t| t.len() > 1).collect();
     if full
         .iter()
@@ -264,9 +288,7 @@ fn looks_like_person(tokens: &[String]) -> bool {
         return true;
     }
     let has_initials = tokens.iter().any(|t| t.len() == 1);
-    let surname = full
-        .iter()
-        .any(|t| t.len() > 4 && SURNAME.iter().any(|s| t.ends_with(s)));
+    let surname = full.iter().any(|t| is_surname(t));
     surname && (has_initials || (2..=3).contains(&full.len()))
 }
 
@@ -440,6 +462,26 @@ fn equal(a: Option<&str>, b: Option<&str>) -> (Level, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entrepreneur_has_one_surname_and_initial_however_written() {
+        let initial = |name: &str| {
+            let profile = Profile::new(name, None, None, None, Some("IE"), None);
+            profile
+                .surname_and_initial()
+                .map(|(surname, initial)| format!("{surname} {initial}"))
+        };
+        for name in [
+            "A.B. Orazow",
+            "Orazow Aman Berdiýewiç",
+            "Aman Orazow",
+            "Оразов А.",
+        ] {
+            assert_eq!(initial(name).as_deref(), Some("orazow a"), "{name}");
+        }
+        let firm = Profile::new("«Ak ýol» HJ", None, None, None, None, None);
+        assert_eq!(firm.surname_and_initial(), None);
+    }
 
     fn company(name: &str, address: &str, region: &str, activity: &str) -> Profile {
         Profile::new(
