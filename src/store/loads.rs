@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::connection::insert_batched;
 use super::schema::{load_rejections, load_rows, loads, review_items, source_records, units};
-use super::units::RecordRow;
+use super::units::{word, RecordRow};
 use super::{AnyConnection, StoreResult};
 use crate::domain::attribute::Values;
 use crate::domain::source::Source;
@@ -283,10 +283,11 @@ pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapsho
         .filter(units::kind.ne(UnitKind::Enterprise.as_str()))
         .select((units::id, units::kind))
         .load(conn)?;
+    let chains = chains(conn, source)?;
     let (sender, receiver) = sync_channel::<Vec<Profiled>>(8);
-    let (read, (known, chains)) = std::thread::scope(|scope| {
+    let (read, known) = std::thread::scope(|scope| {
         let filer = scope.spawn(move || file_records(&kinds, receiver));
-        let read = read_records(conn, source, sender);
+        let read = read_records(conn, sender);
         let filed = filer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -302,6 +303,46 @@ pub fn snapshot(conn: &mut AnyConnection, source: Source) -> StoreResult<Snapsho
     })
 }
 
+/// The loading source's current records: (unit, key) → hash of their values.
+fn chains(
+    conn: &mut AnyConnection,
+    source: Source,
+) -> StoreResult<HashMap<(i64, Option<String>), u64>> {
+    let rows = source_records::table
+        .filter(source_records::source.eq(source.as_str()))
+        .filter(source_records::superseded_at.is_null())
+        .filter(source_records::valid_to.is_null())
+        .select(RecordRow::as_select())
+        .load_iter::<RecordRow, diesel::connection::DefaultLoadingMode>(conn)?;
+    let mut chains = HashMap::new();
+    for row in rows {
+        let row = row?;
+        let unit = row.unit_id;
+        let record = row.into_record()?;
+        chains.insert((unit, record.source_key), values_hash(&record.values));
+    }
+    Ok(chains)
+}
+
+/// What matching needs of a current record; the snapshot reads no more,
+/// because turning stored text into dates and timestamps is a good part of
+/// reading a record.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = source_records)]
+struct MatchRow {
+    unit_id: i64,
+    source: String,
+    source_key: Option<String>,
+    name: Option<String>,
+    legal_form: Option<String>,
+    tin: Option<String>,
+    reg_number: Option<String>,
+    activity_code: Option<String>,
+    address: Option<String>,
+    region: Option<String>,
+    birth_date: Option<NaiveDate>,
+}
+
 /// A current source record, ready to be filed for matching.
 struct Profiled {
     unit: i64,
@@ -309,52 +350,42 @@ struct Profiled {
     source_key: Option<String>,
     keys: RowKeys,
     profile: Option<Profile>,
-    /// The hash of its values, for the loading source's own records.
-    chain: Option<u64>,
 }
 
 /// Records read and profiled per message to the filing thread.
 const SNAPSHOT_BATCH: usize = 2_048;
 
 /// Reads the current records and profiles them, in batches for the filer.
-fn read_records(
-    conn: &mut AnyConnection,
-    source: Source,
-    sender: SyncSender<Vec<Profiled>>,
-) -> StoreResult<()> {
+fn read_records(conn: &mut AnyConnection, sender: SyncSender<Vec<Profiled>>) -> StoreResult<()> {
     let rows = source_records::table
         .filter(source_records::superseded_at.is_null())
         .filter(source_records::valid_to.is_null())
         .order(source_records::id)
-        .select(RecordRow::as_select())
-        .load_iter::<RecordRow, diesel::connection::DefaultLoadingMode>(conn)?;
+        .select(MatchRow::as_select())
+        .load_iter::<MatchRow, diesel::connection::DefaultLoadingMode>(conn)?;
     let mut batch = Vec::with_capacity(SNAPSHOT_BATCH);
     for row in rows {
         let row = row?;
-        let unit = row.unit_id;
-        let record = row.into_record()?;
-        let values = &record.values;
-        let profile = values.name.as_deref().map(|name| {
+        let profile = row.name.as_deref().map(|name| {
             Profile::new(
                 name,
-                values.address.as_deref(),
-                values.region.as_deref(),
-                values.activity.as_deref(),
-                values.legal_form.as_deref(),
-                values.birth_date,
+                row.address.as_deref(),
+                row.region.as_deref(),
+                row.activity_code.as_deref(),
+                row.legal_form.as_deref(),
+                row.birth_date,
             )
-            .with_identifiers(values.tin.as_deref(), values.reg_number.as_deref())
+            .with_identifiers(row.tin.as_deref(), row.reg_number.as_deref())
         });
         batch.push(Profiled {
-            unit,
-            source: record.source,
-            chain: (record.source == source).then(|| values_hash(values)),
+            unit: row.unit_id,
+            source: word("source_records.source", &row.source)?,
+            source_key: row.source_key,
             keys: RowKeys {
                 unit: None,
-                tin: record.values.tin,
-                reg_number: record.values.reg_number,
+                tin: row.tin,
+                reg_number: row.reg_number,
             },
-            source_key: record.source_key,
             profile,
         });
         if batch.len() == SNAPSHOT_BATCH {
@@ -370,12 +401,8 @@ fn read_records(
 }
 
 /// Files the units and the profiled records into a matcher, in record order.
-fn file_records(
-    kinds: &[(i64, String)],
-    receiver: Receiver<Vec<Profiled>>,
-) -> (Known, HashMap<(i64, Option<String>), u64>) {
+fn file_records(kinds: &[(i64, String)], receiver: Receiver<Vec<Profiled>>) -> Known {
     let mut known = Known::default();
-    let mut chains = HashMap::new();
     for (id, kind) in kinds {
         // Local units too: the statistics survey observes branches.
         known.add_unit(*id, kind != UnitKind::EnterpriseGroup.as_str());
@@ -388,11 +415,8 @@ fn file_records(
             &record.keys,
             record.profile,
         );
-        if let Some(hash) = record.chain {
-            chains.insert((record.unit, record.source_key), hash);
-        }
     }
-    (known, chains)
+    known
 }
 
 fn remembered(
