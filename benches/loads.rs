@@ -87,7 +87,7 @@ fn main() {
         let t = &report["timings"];
         println!(
             "{source:>10}: {rows} rows in {:.1} s = {:.0} rows/s, peak RSS {} MiB \
-             (snapshot {:.1} s, parse+match {:.1} s on its own thread, write {:.1} s, finish+commit {:.1} s); \
+             (snapshot {:.1} s, parse+match {:.1} s beside the writer, write {:.1} s, finish+commit {:.1} s); \
              created {}, updated {}, links {}, review opened {}, conflicts {}, rejected {}",
             elapsed.as_secs_f64(),
             rows as f64 / elapsed.as_secs_f64(),
