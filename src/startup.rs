@@ -8,7 +8,7 @@ use actix_web::{web, HttpServer};
 use crate::api::{self, AppState};
 use crate::config::Settings;
 use crate::ingest::queue::LoadQueue;
-use crate::search::{SearchError, SearchIndex};
+use crate::search::{indexer, SearchError, SearchIndex};
 use crate::store::reference::Labels;
 use crate::store::{Database, StoreError};
 
@@ -47,6 +47,7 @@ impl Application {
             .map_err(|_| StoreError::Worker)??;
         let labels = db.read(Labels::load).await?;
         let index = SearchIndex::open(&settings.index_dir())?;
+        indexer::follow(db.clone(), &index, settings.index_dir())?;
         let bind_error = |source| StartupError::Bind {
             addr: settings.addr.clone(),
             source,

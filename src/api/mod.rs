@@ -6,6 +6,7 @@ pub mod error;
 pub mod health;
 pub mod loads;
 pub mod review;
+pub mod search;
 pub mod tokens;
 pub mod units;
 
@@ -77,6 +78,7 @@ impl utoipa::Modify for BearerAuth {
 fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(health::health).service(
         scope::scope("/api/v1")
+            .service(search::search_units)
             .service(units::get_unit)
             .service(units::get_history)
             .service(units::get_links)

@@ -68,6 +68,9 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Rebuilds the search index from the database (stop `serve` first: the
+    /// index has one writer).
+    Reindex,
     /// Prints the OpenAPI document (the source of `openapi/openapi.json`).
     Openapi,
 }
@@ -206,11 +209,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             tracing::info!(rows, "links exported");
         }
+        Command::Reindex => {
+            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), "")?;
+            reindex(&settings)?;
+        }
         Command::Openapi => {
             println!("{}", crate::api::openapi().to_pretty_json()?);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let db = Database::open(&settings.database)?;
+    let index = crate::search::SearchIndex::open(&settings.index_dir())?;
+    let mut indexer = crate::search::indexer::Indexer::new(&index)
+        .context("the search index is in use: stop `sanaw serve` first")?;
+    let units = indexer.rebuild(&mut *db.reader()?)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "indexed {units} units in {seconds:.1} s ({:.0} units/s), up to change {}",
+        units as f64 / seconds.max(1e-9),
+        index.version()
+    );
+    Ok(())
 }
 
 fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {

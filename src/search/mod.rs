@@ -1,12 +1,20 @@
 //! The search index: derived from the database, kept under the data folder.
 //!
-//! It can always be rebuilt from the database; the register core only needs
-//! it to exist and open, searching comes with its own module.
+//! It can always be rebuilt from the database (`sanaw reindex`) and follows
+//! the change log: each commit records the last change-log seq it holds.
+//! Names are indexed as `reconcile::normalise` folds them, the same code the
+//! matcher uses, so a query in either script meets a name in the other.
+
+pub mod document;
+pub mod indexer;
+pub mod query;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::{Schema, STORED, STRING, TEXT};
+use tantivy::schema::{DateOptions, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT};
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 /// Why the index cannot be used.
@@ -23,6 +31,9 @@ pub enum SearchError {
     /// tantivy refused.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The database could not be read while indexing.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// The open search index and its reader.
@@ -30,6 +41,9 @@ pub enum SearchError {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
+    fields: Fields,
+    /// The last change-log seq the searchable index holds.
+    version: Arc<AtomicI64>,
 }
 
 impl SearchIndex {
@@ -39,14 +53,33 @@ impl SearchIndex {
             path: dir.display().to_string(),
             reason,
         };
-        std::fs::create_dir_all(dir).map_err(|e| folder_error(e.to_string()))?;
-        let directory = MmapDirectory::open(dir).map_err(|e| folder_error(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema())?;
+        let open = || -> Result<Index, SearchError> {
+            std::fs::create_dir_all(dir).map_err(|e| folder_error(e.to_string()))?;
+            let directory = MmapDirectory::open(dir).map_err(|e| folder_error(e.to_string()))?;
+            Ok(Index::open_or_create(directory, schema())?)
+        };
+        let index = match open() {
+            // Derived data in an older layout: start it again; it catches up
+            // from the change log.
+            Err(SearchError::Index(tantivy::TantivyError::SchemaError(reason))) => {
+                tracing::warn!(path = %dir.display(), reason, "search index layout changed, rebuilding it");
+                std::fs::remove_dir_all(dir).map_err(|e| folder_error(e.to_string()))?;
+                open()?
+            }
+            other => other?,
+        };
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(SearchIndex { index, reader })
+        let fields = Fields::of(&index.schema())?;
+        let version = committed_version(&index)?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            version: Arc::new(AtomicI64::new(version)),
+        })
     }
 
     /// How many units the index holds; answering proves it is readable.
@@ -58,11 +91,111 @@ impl SearchIndex {
     pub fn index(&self) -> &Index {
         &self.index
     }
+
+    /// The reader, reloaded by the indexer after each commit.
+    pub fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+
+    /// The last change-log seq the searchable index holds.
+    pub fn version(&self) -> i64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Notes the version a commit made searchable (the indexer's job).
+    fn set_version(&self, seq: i64) {
+        self.version.store(seq, Ordering::Release);
+    }
+
+    /// The fields of the schema.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
 }
 
+/// The change-log seq the last commit recorded as its payload (0: none yet).
+fn committed_version(index: &Index) -> Result<i64, SearchError> {
+    Ok(index
+        .load_metas()?
+        .payload
+        .and_then(|payload| payload.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The fields of a unit's document. Only public attributes have one.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// The unit number (indexed, for replacing a unit's document).
+    pub unit: Field,
+    /// Every name, folded by `normalise::name`: one value per name.
+    pub names: Field,
+    /// Every name run together (`normalise` compact form): exact-name hits.
+    pub name_keys: Field,
+    /// stat_id, tin and reg_number, exactly as written.
+    pub identifiers: Field,
+    /// The address's folded words.
+    pub address: Field,
+    /// Unit kind (`legal_unit`…).
+    pub kind: Field,
+    /// Legal status (`active`…).
+    pub status: Field,
+    /// Region code.
+    pub region: Field,
+    /// The activity code and each level above it.
+    pub activity: Field,
+    /// Legal form code.
+    pub legal_form: Field,
+    /// Institutional sector code.
+    pub sector: Field,
+    /// Registration date.
+    pub registered: Field,
+    /// 1 for an active unit: ranks it before dead ones at equal relevance.
+    pub alive: Field,
+    /// The name shown, stored for the answer.
+    pub shown_name: Field,
+    /// The activity code shown, stored for the answer.
+    pub shown_activity: Field,
+}
+
+impl Fields {
+    fn of(schema: &Schema) -> Result<Self, SearchError> {
+        let field = |name: &str| schema.get_field(name).map_err(SearchError::from);
+        Ok(Fields {
+            unit: field("unit")?,
+            names: field("names")?,
+            name_keys: field("name_keys")?,
+            identifiers: field("identifiers")?,
+            address: field("address")?,
+            kind: field("kind")?,
+            status: field("status")?,
+            region: field("region")?,
+            activity: field("activity")?,
+            legal_form: field("legal_form")?,
+            sector: field("sector")?,
+            registered: field("registered")?,
+            alive: field("alive")?,
+            shown_name: field("shown_name")?,
+            shown_activity: field("shown_activity")?,
+        })
+    }
+}
+
+/// The index layout. Changing it means `sanaw reindex`.
 fn schema() -> Schema {
     let mut builder = Schema::builder();
-    builder.add_text_field("stat_id", STRING | STORED);
-    builder.add_text_field("name", TEXT | STORED);
+    builder.add_u64_field("unit", INDEXED | STORED | FAST);
+    builder.add_text_field("names", TEXT);
+    builder.add_text_field("name_keys", STRING);
+    builder.add_text_field("identifiers", STRING);
+    builder.add_text_field("address", TEXT);
+    for facet in ["kind", "status", "region", "legal_form", "sector"] {
+        builder.add_text_field(facet, STRING | STORED | FAST);
+    }
+    builder.add_text_field("activity", STRING | FAST);
+    let date = DateOptions::from(INDEXED).set_stored().set_fast();
+    builder.add_date_field("registered", date);
+    builder.add_u64_field("alive", FAST);
+    builder.add_text_field("shown_name", STORED);
+    builder.add_text_field("shown_activity", STORED);
     builder.build()
 }

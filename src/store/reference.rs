@@ -203,6 +203,21 @@ pub fn find_legal_form(conn: &mut AnyConnection, code: &str) -> StoreResult<Opti
         .optional()?)
 }
 
+/// NACE divisions and their section letters (`62` → `J`), for filters that
+/// take a section.
+pub fn nace_sections(
+    conn: &mut AnyConnection,
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    Ok(classifications::table
+        .filter(classifications::scheme.eq(Scheme::Nace.as_str()))
+        .filter(classifications::level.eq(2))
+        .select((classifications::code, classifications::parent))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .filter_map(|(division, section)| Some((division, section?)))
+        .collect())
+}
+
 /// Human titles for coded values (activity, legal form, region), held in
 /// memory: they are small, never change while running, and are needed on
 /// every unit served.

@@ -3,7 +3,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{event_units, events, register_head, source_records, unit_links, units};
+use super::schema::{
+    change_log, event_units, events, register_head, source_records, unit_links, units,
+};
 use super::{AnyConnection, StoreError, StoreResult};
 use crate::domain::attribute::Values;
 use crate::domain::event::{EventKind, EventRole};
@@ -153,6 +155,61 @@ pub fn all_records(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResult<Ve
         .into_iter()
         .map(RecordRow::into_record)
         .collect()
+}
+
+/// Every record version of these units, with the unit each is about, by unit.
+pub fn records_by_unit(
+    conn: &mut AnyConnection,
+    unit_ids: &[i64],
+) -> StoreResult<Vec<(i64, Record)>> {
+    source_records::table
+        .filter(source_records::unit_id.eq_any(unit_ids))
+        .order((
+            source_records::unit_id,
+            source_records::seq,
+            source_records::id,
+        ))
+        .select(RecordRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| Ok((row.unit_id, row.into_record()?)))
+        .collect()
+}
+
+/// The kinds of these units, by id; ids the register does not have are left out.
+pub fn kinds(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResult<Vec<(i64, UnitKind)>> {
+    units::table
+        .filter(units::id.eq_any(unit_ids))
+        .order(units::id)
+        .select((units::id, units::kind))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .map(|(id, kind)| Ok((id, word("units.kind", &kind)?)))
+        .collect()
+}
+
+/// Up to `limit` unit ids after `after`, in id order: a walk over the whole register.
+pub fn ids_after(conn: &mut AnyConnection, after: i64, limit: i64) -> StoreResult<Vec<i64>> {
+    Ok(units::table
+        .filter(units::id.gt(after))
+        .order(units::id)
+        .limit(limit)
+        .select(units::id)
+        .load(conn)?)
+}
+
+/// Up to `limit` change-log entries after `after_seq`, in seq order: (seq, unit id).
+pub fn changes_after(
+    conn: &mut AnyConnection,
+    after_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(change_log::table
+        .filter(change_log::seq.gt(after_seq))
+        .order(change_log::seq)
+        .limit(limit)
+        .select((change_log::seq, change_log::unit_id))
+        .load(conn)?)
 }
 
 /// A link between two units, as stored.

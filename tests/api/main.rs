@@ -11,5 +11,6 @@ mod harness;
 mod loads;
 mod register;
 mod review;
+mod search;
 mod tokens;
 mod units;

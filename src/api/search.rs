@@ -1,0 +1,162 @@
+//! Finding units: `GET /api/v1/units?q=…` with filters.
+
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiError, FieldError, Problem};
+use super::AppState;
+use crate::domain::access::Caller;
+use crate::domain::activity::{canonical_code, Scheme};
+use crate::domain::region;
+use crate::domain::unit::{UnitKind, UnitStatus};
+use crate::search::query::{self, Filters, Hit, SearchRequest, MAX_LIMIT};
+
+/// The longest query box accepted: no enterprise name comes near it.
+const MAX_QUERY_CHARS: usize = 200;
+/// Results when `limit` is not given.
+const DEFAULT_LIMIT: usize = 20;
+
+/// The query box and filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// Name words in any script and spelling, or a stat_id, tin or reg_number. Empty: every unit (with the filters).
+    q: Option<String>,
+    /// Unit kind: `legal_unit`, `local_unit`, `enterprise_group`.
+    kind: Option<String>,
+    /// Legal status: `active`, `inactive`, `in_liquidation`, `liquidated`, `reorganised`.
+    status: Option<String>,
+    /// Region code, e.g. `TM-S`.
+    region: Option<String>,
+    /// NACE code at any level: `62` takes 62.10 and 62.20.
+    activity: Option<String>,
+    /// Legal form code (see `/api/v1/legal-forms`).
+    legal_form: Option<String>,
+    /// Institutional sector code, e.g. `S11`.
+    sector: Option<String>,
+    /// How many results, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+}
+
+/// What a search found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchView {
+    /// The last change-log seq the index held when it answered.
+    pub index_version: i64,
+    /// The units found, best first.
+    pub results: Vec<Hit>,
+}
+
+#[utoipa::path(
+    tag = "units",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Units found, best first", body = SearchView),
+        (status = 400, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+/// Finds units by name (any script, typos, with or without legal form, former
+/// names), by identifier, or by address words; filters narrow the answer.
+/// Answers hold public attributes only, whoever asks.
+#[get("/units")]
+pub async fn search_units(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    params: web::Query<SearchParams>,
+) -> Result<web::Json<SearchView>, ApiError> {
+    let request = validate(params.into_inner())?;
+    let index = state.index.clone();
+    let (index_version, results) = web::block(move || {
+        let results = query::search(&index, &request)?;
+        Ok::<_, crate::search::SearchError>((index.version(), results))
+    })
+    .await
+    .map_err(|_| ApiError::Unavailable("the search worker stopped".into()))??;
+    Ok(web::Json(SearchView {
+        index_version,
+        results,
+    }))
+}
+
+/// Checks every parameter, naming each bad one.
+fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
+    let mut errors = Vec::new();
+    let text = params.q.unwrap_or_default();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        errors.push(FieldError::new(
+            "q",
+            format!("is longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(limit)) => limit,
+        // Not a number: reported below with the range.
+        Some(Err(_)) => 0,
+    };
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let kind = params.kind.filter(|kind| {
+        let known = kind.parse::<UnitKind>().is_ok();
+        if !known {
+            errors.push(FieldError::new(
+                "kind",
+                format!("{kind:?} is not a unit kind"),
+            ));
+        }
+        known
+    });
+    let status = params.status.filter(|status| {
+        let known = status.parse::<UnitStatus>().is_ok();
+        if !known {
+            errors.push(FieldError::new(
+                "status",
+                format!("{status:?} is not a status"),
+            ));
+        }
+        known
+    });
+    let region = params.region.filter(|code| {
+        let known = region::by_code(code).is_some();
+        if !known {
+            errors.push(FieldError::new(
+                "region",
+                format!("{code:?} is not a region code"),
+            ));
+        }
+        known
+    });
+    let activity = match params
+        .activity
+        .map(|code| canonical_code(Scheme::Nace, &code))
+    {
+        Some(Err(bad)) => {
+            errors.push(FieldError::new("activity", bad.to_string()));
+            None
+        }
+        Some(Ok(code)) => Some(code),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    Ok(SearchRequest {
+        text,
+        filters: Filters {
+            kind,
+            status,
+            region,
+            activity,
+            legal_form: params.legal_form,
+            sector: params.sector,
+        },
+        limit,
+    })
+}

@@ -1,0 +1,244 @@
+//! Writing the index: the one `IndexWriter`, fed from the change log.
+//!
+//! Each commit carries, as its payload, the last change-log seq whose units
+//! it holds. Catching up re-indexes the units changed after that seq, so a
+//! crash at any moment loses nothing: the next catch-up redoes what the
+//! last commit did not hold. Units are never deleted from the register, so
+//! the index never holds one the database does not have.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use tantivy::schema::TantivyDocument;
+use tantivy::{DateTime, IndexWriter, Term};
+
+use super::document::UnitDocument;
+use super::{Fields, SearchError, SearchIndex};
+use crate::domain::stat_id::StatId;
+use crate::domain::unit::UnitKind;
+use crate::reconcile::normalise;
+use crate::store::{reference, units, AnyConnection};
+
+/// Units read from the database per batch.
+const BATCH: i64 = 2_000;
+/// The writer's memory budget; it flushes a segment when it is reached.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+/// The index's one writer.
+pub struct Indexer {
+    index: SearchIndex,
+    writer: IndexWriter,
+    /// NACE division → section letter, read once.
+    sections: Option<HashMap<String, String>>,
+}
+
+impl Indexer {
+    /// Takes the index's writer lock; a second writer (another process) is refused.
+    pub fn new(index: &SearchIndex) -> Result<Self, SearchError> {
+        // One indexing thread: the other core serves searches.
+        let writer = index.index().writer_with_num_threads(1, WRITER_HEAP)?;
+        Ok(Indexer {
+            index: index.clone(),
+            writer,
+            sections: None,
+        })
+    }
+
+    /// The last change-log seq the committed index holds (0 for a new index).
+    pub fn indexed_seq(&self) -> Result<i64, SearchError> {
+        super::committed_version(self.index.index())
+    }
+
+    /// Re-indexes the units changed since the last commit; returns how many
+    /// change-log entries it read.
+    pub fn catch_up(&mut self, conn: &mut AnyConnection) -> Result<usize, SearchError> {
+        let mut seq = self.indexed_seq()?;
+        let mut read = 0;
+        loop {
+            let changes = units::changes_after(conn, seq, BATCH)?;
+            let Some(&(last_seq, _)) = changes.last() else {
+                return Ok(read);
+            };
+            let mut ids: Vec<i64> = changes.iter().map(|(_, unit)| *unit).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            self.put(conn, &ids)?;
+            self.commit(last_seq)?;
+            read += changes.len();
+            seq = last_seq;
+        }
+    }
+
+    /// Empties the index and fills it again from the database; returns how
+    /// many units it indexed.
+    pub fn rebuild(&mut self, conn: &mut AnyConnection) -> Result<usize, SearchError> {
+        // Read the version first: changes after it are caught up later.
+        let version = units::register_version(conn)?;
+        self.writer.delete_all_documents()?;
+        let mut after = 0;
+        let mut indexed = 0;
+        loop {
+            let ids = units::ids_after(conn, after, BATCH)?;
+            let Some(&last) = ids.last() else {
+                break;
+            };
+            indexed += self.put(conn, &ids)?;
+            after = last;
+        }
+        self.commit(version)?;
+        Ok(indexed)
+    }
+
+    /// Replaces the documents of these units; returns how many it wrote.
+    fn put(&mut self, conn: &mut AnyConnection, ids: &[i64]) -> Result<usize, SearchError> {
+        if self.sections.is_none() {
+            self.sections = Some(reference::nace_sections(conn)?);
+        }
+        let kinds = units::kinds(conn, ids)?;
+        let records = units::records_by_unit(conn, ids)?;
+        let today = Utc::now().date_naive();
+        let fields = *self.index.fields();
+        let mut written = 0;
+        let mut rest = records.as_slice();
+        for (id, kind) in kinds {
+            let end = rest
+                .iter()
+                .position(|(unit, _)| *unit != id)
+                .unwrap_or(rest.len());
+            let (own, after) = rest.split_at(end);
+            rest = after;
+            self.writer
+                .delete_term(Term::from_field_u64(fields.unit, id as u64));
+            // Enterprises show their legal units' records; until they have
+            // their own they are found through those units.
+            if own.is_empty() || kind == UnitKind::Enterprise {
+                continue;
+            }
+            let own: Vec<_> = own.iter().map(|(_, record)| record.clone()).collect();
+            let document = UnitDocument::new(StatId::from_unit_number(id), kind, &own, today);
+            let sections = self.sections.as_ref();
+            let section = document
+                .activity_levels()
+                .last()
+                .and_then(|division| sections?.get(division).cloned());
+            let indexed = tantivy_document(&fields, &document, section);
+            self.writer.add_document(indexed)?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    /// Commits what was written, noting the seq it holds, and lets searches see it.
+    fn commit(&mut self, seq: i64) -> Result<(), SearchError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&seq.to_string());
+        prepared.commit()?;
+        self.index.reader().reload()?;
+        self.index.set_version(seq);
+        Ok(())
+    }
+}
+
+/// The tantivy document of a unit.
+fn tantivy_document(
+    fields: &Fields,
+    unit: &UnitDocument,
+    section: Option<String>,
+) -> TantivyDocument {
+    let mut document = TantivyDocument::default();
+    document.add_u64(fields.unit, unit.stat_id.unit_number() as u64);
+    for name in &unit.names {
+        let normal = normalise::name(name);
+        document.add_text(fields.names, normal.key());
+        document.add_text(fields.name_keys, normal.compact());
+    }
+    for identifier in &unit.identifiers {
+        document.add_text(fields.identifiers, identifier);
+    }
+    if let Some(address) = &unit.address {
+        document.add_text(fields.address, normalise::place(address).words.join(" "));
+    }
+    let facets = [
+        (fields.kind, Some(unit.kind.as_str())),
+        (fields.status, Some(unit.status.as_str())),
+        (fields.region, unit.region.as_deref()),
+        (fields.legal_form, unit.legal_form.as_deref()),
+        (fields.sector, unit.sector.as_deref()),
+    ];
+    for (field, value) in facets {
+        if let Some(value) = value {
+            document.add_text(field, value);
+        }
+    }
+    for level in unit.activity_levels().into_iter().chain(section) {
+        document.add_text(fields.activity, level);
+    }
+    if let Some(date) = unit.registered {
+        document.add_date(fields.registered, day(date));
+    }
+    document.add_u64(fields.alive, u64::from(unit.status == "active"));
+    if let Some(name) = &unit.name {
+        document.add_text(fields.shown_name, name);
+    }
+    if let Some(activity) = &unit.activity {
+        document.add_text(fields.shown_activity, activity);
+    }
+    document
+}
+
+/// A date as tantivy stores it: midnight UTC.
+pub fn day(date: NaiveDate) -> DateTime {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    DateTime::from_timestamp_secs(midnight.timestamp())
+}
+
+/// How often the follower looks for new changes: a committed change is
+/// searchable well within a second.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Starts the thread that keeps the index current: it catches up from the
+/// change log at once, then whenever the register version moves. It stops
+/// when the index folder is gone (a test's temporary folder).
+pub fn follow(
+    db: crate::store::Database,
+    index: &SearchIndex,
+    folder: std::path::PathBuf,
+) -> Result<(), SearchError> {
+    let mut indexer = Indexer::new(index)?;
+    std::thread::Builder::new()
+        .name("search-indexer".into())
+        .spawn(move || {
+            let mut seen = -1;
+            while folder.exists() {
+                match follow_once(&db, &mut indexer, seen) {
+                    Ok(version) => seen = version,
+                    Err(error) => tracing::error!(%error, "search index could not catch up"),
+                }
+                std::thread::sleep(FOLLOW_EVERY);
+            }
+        })
+        .map_err(|error| SearchError::Folder {
+            path: "search-indexer thread".into(),
+            reason: error.to_string(),
+        })?;
+    Ok(())
+}
+
+/// Catches up when the register version differs from the one last seen;
+/// returns the version now seen.
+fn follow_once(
+    db: &crate::store::Database,
+    indexer: &mut Indexer,
+    seen: i64,
+) -> Result<i64, SearchError> {
+    let mut conn = db.reader()?;
+    let version = units::register_version(&mut conn)?;
+    if version == seen {
+        return Ok(version);
+    }
+    let read = indexer.catch_up(&mut conn)?;
+    if read > 0 {
+        tracing::info!(changes = read, version, "search index caught up");
+    }
+    Ok(version)
+}

@@ -1,0 +1,215 @@
+//! Searching: a query box that takes names in any spelling and identifiers,
+//! plus filters. Query words are folded by `reconcile::normalise`, like the
+//! indexed names, so `Ак йол` meets `Ak ýol` and `Ak yol`.
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::{DocId, Score, SegmentReader, Term};
+
+use super::{Fields, SearchError, SearchIndex};
+use crate::domain::stat_id::StatId;
+use crate::reconcile::normalise;
+
+/// The most results one answer holds.
+pub const MAX_LIMIT: usize = 100;
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// The query box: name words in any script, or an identifier.
+    pub text: String,
+    /// Exact-value filters, all of which must hold.
+    pub filters: Filters,
+    /// How many results, at most [`MAX_LIMIT`].
+    pub limit: usize,
+}
+
+/// Filters on public attributes; each is one exact value.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Unit kind (`legal_unit`, `local_unit`…).
+    pub kind: Option<String>,
+    /// Legal status (`active`…).
+    pub status: Option<String>,
+    /// Region code (`TM-S`…).
+    pub region: Option<String>,
+    /// A NACE code at any level: `62` takes `62.10` and `62.20`.
+    pub activity: Option<String>,
+    /// Legal form code.
+    pub legal_form: Option<String>,
+    /// Institutional sector code.
+    pub sector: Option<String>,
+}
+
+/// One unit found.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    /// The unit.
+    #[schema(value_type = String)]
+    pub stat_id: StatId,
+    /// The name shown.
+    pub name: Option<String>,
+    /// Unit kind.
+    pub kind: Option<String>,
+    /// Legal status.
+    pub status: Option<String>,
+    /// Region code.
+    pub region: Option<String>,
+    /// NACE code.
+    pub activity: Option<String>,
+    /// Legal form code.
+    pub legal_form: Option<String>,
+    /// Relevance: higher is better; only the order means anything.
+    pub score: f32,
+}
+
+/// Runs a search.
+pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
+    let fields = index.fields();
+    let query = with_filters(fields, text_query(fields, &request.text), &request.filters);
+    let limit = request.limit.clamp(1, MAX_LIMIT);
+    let searcher = index.reader().searcher();
+    // Active units before dead ones at equal relevance: a nudge, not a sort.
+    let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+        let alive = segment.fast_fields().u64("alive").ok();
+        move |doc: DocId, score: Score| {
+            let living = alive.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+            score * (1.0 + 0.001 * living as f32)
+        }
+    });
+    let top = searcher.search(&query, &collector)?;
+    top.into_iter()
+        .map(|(score, address)| {
+            let document: TantivyDocument = searcher.doc(address)?;
+            Ok(hit(fields, &document, score))
+        })
+        .collect()
+}
+
+/// The query box: name words (each may carry a typo; the last may be
+/// unfinished), the whole name exactly, or an identifier.
+fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
+    let words = normalise::name(text).tokens;
+    if words.is_empty() && text.trim().is_empty() {
+        return Box::new(AllQuery);
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let identifier = Term::from_field_text(fields.identifiers, text.trim());
+    clauses.push((Occur::Should, boosted(exact(identifier), 100.0)));
+    if !words.is_empty() {
+        let groups: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .enumerate()
+            .map(|(at, word)| {
+                (
+                    Occur::Should,
+                    word_query(fields, word, at + 1 == words.len()),
+                )
+            })
+            .collect();
+        // Every word must be found, but in a long query one may be missing.
+        let required = if groups.len() > 2 {
+            groups.len() - 1
+        } else {
+            groups.len()
+        };
+        let all_words = BooleanQuery::with_minimum_required_clauses(groups, required);
+        clauses.push((Occur::Should, Box::new(all_words)));
+        let whole = Term::from_field_text(fields.name_keys, &words.concat());
+        clauses.push((Occur::Should, boosted(exact(whole), 10.0)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// One query word: in a name exactly, or within its typo allowance, or as
+/// the start of a name word when it is the last (still being typed); or in
+/// the address, which counts for less.
+fn word_query(fields: &Fields, word: &str, last: bool) -> Box<dyn Query> {
+    let in_names = Term::from_field_text(fields.names, word);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Should, boosted(exact(in_names.clone()), 2.0))];
+    let typos = typo_allowance(word);
+    if typos > 0 {
+        clauses.push((
+            Occur::Should,
+            Box::new(FuzzyTermQuery::new(in_names.clone(), typos, true)),
+        ));
+    }
+    if last {
+        clauses.push((
+            Occur::Should,
+            Box::new(FuzzyTermQuery::new_prefix(in_names, 0, true)),
+        ));
+    }
+    let in_address = Term::from_field_text(fields.address, word);
+    clauses.push((Occur::Should, boosted(exact(in_address), 0.5)));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Short words must be right; longer ones may have one typo, long ones two.
+fn typo_allowance(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn exact(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, boost))
+}
+
+/// The text query restricted by every filter given.
+fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+    let given = [
+        (fields.kind, &filters.kind),
+        (fields.status, &filters.status),
+        (fields.region, &filters.region),
+        (fields.activity, &filters.activity),
+        (fields.legal_form, &filters.legal_form),
+        (fields.sector, &filters.sector),
+    ];
+    let mut clauses = vec![(Occur::Must, text)];
+    for (field, value) in given {
+        if let Some(value) = value {
+            let term = Term::from_field_text(field, value);
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
+        }
+    }
+    if clauses.len() == 1 {
+        return clauses.remove(0).1;
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn hit(fields: &Fields, document: &TantivyDocument, score: Score) -> Hit {
+    let text = |field| {
+        document
+            .get_first(field)
+            .and_then(|value| value.as_str())
+            .map(str::to_owned)
+    };
+    let unit = document
+        .get_first(fields.unit)
+        .and_then(|value| value.as_u64())
+        .unwrap_or_default();
+    Hit {
+        stat_id: StatId::from_unit_number(unit as i64),
+        name: text(fields.shown_name),
+        kind: text(fields.kind),
+        status: text(fields.status),
+        region: text(fields.region),
+        activity: text(fields.shown_activity),
+        legal_form: text(fields.legal_form),
+        score,
+    }
+}
