@@ -79,6 +79,7 @@ fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(health::health).service(
         scope::scope("/api/v1")
             .service(search::search_units)
+            .service(search::suggest_units)
             .service(units::get_unit)
             .service(units::get_history)
             .service(units::get_links)

@@ -1,5 +1,7 @@
 //! Finding units: `GET /api/v1/units?q=…` with filters.
 
+use std::collections::BTreeMap;
+
 use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +12,7 @@ use crate::domain::access::Caller;
 use crate::domain::activity::{canonical_code, Scheme};
 use crate::domain::region;
 use crate::domain::unit::{UnitKind, UnitStatus};
-use crate::search::query::{self, Filters, Hit, SearchRequest, MAX_LIMIT};
+use crate::search::query::{self, FacetCount, Filters, Hit, SearchRequest, MAX_LIMIT};
 
 /// The longest query box accepted: no enterprise name comes near it.
 const MAX_QUERY_CHARS: usize = 200;
@@ -45,8 +47,12 @@ pub struct SearchParams {
 pub struct SearchView {
     /// The last change-log seq the index held when it answered.
     pub index_version: i64,
-    /// The units found, best first.
+    /// How many units match in all.
+    pub total: u64,
+    /// The best of them, best first.
     pub results: Vec<Hit>,
+    /// Per filter, how many matching units have each value (activity: by NACE section).
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
 }
 
 #[utoipa::path(
@@ -69,15 +75,17 @@ pub async fn search_units(
 ) -> Result<web::Json<SearchView>, ApiError> {
     let request = validate(params.into_inner())?;
     let index = state.index.clone();
-    let (index_version, results) = web::block(move || {
-        let results = query::search(&index, &request)?;
-        Ok::<_, crate::search::SearchError>((index.version(), results))
+    let (index_version, found) = web::block(move || {
+        let found = query::search_with_facets(&index, &request)?;
+        Ok::<_, crate::search::SearchError>((index.version(), found))
     })
     .await
     .map_err(|_| ApiError::Unavailable("the search worker stopped".into()))??;
     Ok(web::Json(SearchView {
         index_version,
-        results,
+        total: found.total,
+        results: found.hits,
+        facets: found.facets,
     }))
 }
 
@@ -159,4 +167,92 @@ fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
         },
         limit,
     })
+}
+
+/// The start of a name as it is being typed.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SuggestParams {
+    /// What has been typed so far: the last word may be unfinished, the others may carry a typo.
+    q: Option<String>,
+    /// How many suggestions, 1 to 20 (default 10).
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+}
+
+/// One suggestion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Suggestion {
+    /// The unit.
+    #[schema(value_type = String)]
+    pub stat_id: crate::domain::stat_id::StatId,
+    /// The name it shows.
+    pub name: Option<String>,
+    /// Its region, to tell namesakes apart.
+    pub region: Option<String>,
+}
+
+/// The most suggestions one answer holds.
+const MAX_SUGGESTIONS: usize = 20;
+
+#[utoipa::path(
+    tag = "units",
+    params(SuggestParams),
+    responses(
+        (status = 200, description = "Units whose names start with what was typed, best first", body = Vec<Suggestion>),
+        (status = 400, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
+)]
+/// Autocomplete for the query box: cheap enough for every keystroke.
+#[get("/units/suggest")]
+pub async fn suggest_units(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    params: web::Query<SuggestParams>,
+) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
+    let params = params.into_inner();
+    let text = params.q.unwrap_or_default();
+    let mut errors = Vec::new();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        errors.push(FieldError::new(
+            "q",
+            format!("is longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
+        None => 10,
+        Some(Ok(limit)) if (1..=MAX_SUGGESTIONS).contains(&limit) => limit,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_SUGGESTIONS}"),
+            ));
+            0
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    if text.trim().is_empty() {
+        return Ok(web::Json(Vec::new()));
+    }
+    let index = state.index.clone();
+    let request = SearchRequest {
+        text,
+        filters: Filters::default(),
+        limit,
+    };
+    let hits = web::block(move || query::search(&index, &request))
+        .await
+        .map_err(|_| ApiError::Unavailable("the search worker stopped".into()))??;
+    let suggestions = hits
+        .into_iter()
+        .map(|hit| Suggestion {
+            stat_id: hit.stat_id,
+            name: hit.name,
+            region: hit.region,
+        })
+        .collect();
+    Ok(web::Json(suggestions))
 }

@@ -15,6 +15,7 @@ use tantivy::{DateTime, IndexWriter, Term};
 use super::document::UnitDocument;
 use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
+use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
 use crate::reconcile::normalise;
 use crate::store::{reference, units, AnyConnection};
@@ -90,32 +91,48 @@ impl Indexer {
     }
 
     /// Replaces the documents of these units; returns how many it wrote.
+    ///
+    /// An enterprise shows its legal units' records, so a change to a legal
+    /// unit re-indexes its enterprise too.
     fn put(&mut self, conn: &mut AnyConnection, ids: &[i64]) -> Result<usize, SearchError> {
         if self.sections.is_none() {
             self.sections = Some(reference::nace_sections(conn)?);
         }
-        let kinds = units::kinds(conn, ids)?;
-        let records = units::records_by_unit(conn, ids)?;
+        let links = units::enterprise_links(conn, ids)?;
+        let mut all: Vec<i64> = ids.to_vec();
+        all.extend(
+            links
+                .iter()
+                .flat_map(|(legal, enterprise)| [*legal, *enterprise]),
+        );
+        all.sort_unstable();
+        all.dedup();
+        let kinds = units::kinds(conn, &all)?;
+        let mut by_unit: HashMap<i64, Vec<Record>> = HashMap::new();
+        for (unit, record) in units::records_by_unit(conn, &all)? {
+            by_unit.entry(unit).or_default().push(record);
+        }
         let today = Utc::now().date_naive();
         let fields = *self.index.fields();
         let mut written = 0;
-        let mut rest = records.as_slice();
         for (id, kind) in kinds {
-            let end = rest
-                .iter()
-                .position(|(unit, _)| *unit != id)
-                .unwrap_or(rest.len());
-            let (own, after) = rest.split_at(end);
-            rest = after;
             self.writer
                 .delete_term(Term::from_field_u64(fields.unit, id as u64));
-            // Enterprises show their legal units' records; until they have
-            // their own they are found through those units.
-            if own.is_empty() || kind == UnitKind::Enterprise {
+            let records: Vec<Record> = if kind == UnitKind::Enterprise {
+                links
+                    .iter()
+                    .filter(|(_, enterprise)| *enterprise == id)
+                    .filter_map(|(legal, _)| by_unit.get(legal))
+                    .flatten()
+                    .cloned()
+                    .collect()
+            } else {
+                by_unit.get(&id).cloned().unwrap_or_default()
+            };
+            if records.is_empty() {
                 continue;
             }
-            let own: Vec<_> = own.iter().map(|(_, record)| record.clone()).collect();
-            let document = UnitDocument::new(StatId::from_unit_number(id), kind, &own, today);
+            let document = UnitDocument::new(StatId::from_unit_number(id), kind, &records, today);
             let sections = self.sections.as_ref();
             let section = document
                 .activity_levels()

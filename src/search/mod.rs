@@ -31,6 +31,9 @@ pub enum SearchError {
     /// tantivy refused.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The facet request was refused (a bug, not bad input).
+    #[error("search facets: {0}")]
+    Facets(String),
     /// The database could not be read while indexing.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),

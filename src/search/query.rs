@@ -2,8 +2,13 @@
 //! plus filters. Query words are folded by `reconcile::normalise`, like the
 //! indexed names, so `Ак йол` meets `Ak ýol` and `Ak yol`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
-use tantivy::collector::TopDocs;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
+use tantivy::aggregation::{AggregationCollector, Key};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::{DocId, Score, SegmentReader, Term};
@@ -65,20 +70,121 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// Runs a search.
-pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
+/// How many units of the answer have each value of a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FacetCount {
+    /// The value, as a filter takes it.
+    pub value: String,
+    /// How many units found have it.
+    pub count: u64,
+}
+
+/// A search's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Found {
+    /// How many units match in all.
+    pub total: u64,
+    /// The best of them, best first.
+    pub hits: Vec<Hit>,
+    /// Per filter (`kind`, `status`, `region`, `legal_form`, `sector`, and
+    /// `activity` by NACE section), how many matching units have each value.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// The filters with facet counts, and how many values each may list.
+const FACETS: [(&str, u32); 6] = [
+    ("kind", 10),
+    ("status", 10),
+    ("region", 20),
+    ("legal_form", 100),
+    ("sector", 50),
+    // Every level of every code is indexed; the sections are picked out below.
+    ("activity", 5_000),
+];
+
+/// Runs a search, with facet counts over everything that matches.
+pub fn search_with_facets(
+    index: &SearchIndex,
+    request: &SearchRequest,
+) -> Result<Found, SearchError> {
     let fields = index.fields();
     let query = with_filters(fields, text_query(fields, &request.text), &request.filters);
-    let limit = request.limit.clamp(1, MAX_LIMIT);
     let searcher = index.reader().searcher();
-    // Active units before dead ones at equal relevance: a nudge, not a sort.
-    let collector = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
+    let aggregations = facet_request()?;
+    let collectors = (
+        top_collector(request.limit),
+        Count,
+        AggregationCollector::from_aggs(aggregations, Default::default()),
+    );
+    let (top, total, aggregated) = searcher.search(&query, &collectors)?;
+    let hits = top
+        .into_iter()
+        .map(|(score, address)| {
+            let document: TantivyDocument = searcher.doc(address)?;
+            Ok(hit(fields, &document, score))
+        })
+        .collect::<Result<Vec<_>, SearchError>>()?;
+    Ok(Found {
+        total: total as u64,
+        hits,
+        facets: facet_counts(aggregated),
+    })
+}
+
+fn facet_request() -> Result<Aggregations, SearchError> {
+    let request: serde_json::Map<String, serde_json::Value> = FACETS
+        .iter()
+        .map(|(field, size)| {
+            let terms = serde_json::json!({"terms": {"field": field, "size": size}});
+            ((*field).to_owned(), terms)
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(request))
+        .map_err(|error| SearchError::Facets(error.to_string()))
+}
+
+fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>> {
+    let mut facets = BTreeMap::new();
+    for (name, result) in results.0 {
+        let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = result else {
+            continue;
+        };
+        let counts = buckets
+            .into_iter()
+            .filter_map(|bucket| match bucket.key {
+                Key::Str(value) => Some(FacetCount {
+                    value,
+                    count: bucket.doc_count,
+                }),
+                _ => None,
+            })
+            // Activity: the sections (one letter), not every level of every code.
+            .filter(|facet| name != "activity" || facet.value.len() == 1)
+            .collect();
+        facets.insert(name, counts);
+    }
+    facets
+}
+
+/// The best `limit` documents; active units before dead ones at equal relevance.
+fn top_collector(
+    limit: usize,
+) -> impl tantivy::collector::Collector<Fruit = Vec<(Score, tantivy::DocAddress)>> {
+    TopDocs::with_limit(limit.clamp(1, MAX_LIMIT)).tweak_score(move |segment: &SegmentReader| {
         let alive = segment.fast_fields().u64("alive").ok();
         move |doc: DocId, score: Score| {
             let living = alive.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
             score * (1.0 + 0.001 * living as f32)
         }
-    });
+    })
+}
+
+/// Runs a search.
+pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
+    let fields = index.fields();
+    let query = with_filters(fields, text_query(fields, &request.text), &request.filters);
+    let searcher = index.reader().searcher();
+    let collector = top_collector(request.limit);
     let top = searcher.search(&query, &collector)?;
     top.into_iter()
         .map(|(score, address)| {

@@ -176,6 +176,24 @@ pub fn records_by_unit(
         .collect()
 }
 
+/// The current enterprise links touching these units, as (legal unit, enterprise).
+pub fn enterprise_links(
+    conn: &mut AnyConnection,
+    unit_ids: &[i64],
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(unit_links::table
+        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
+        .filter(
+            unit_links::from_unit
+                .eq_any(unit_ids)
+                .or(unit_links::to_unit.eq_any(unit_ids)),
+        )
+        .filter(unit_links::superseded_at.is_null())
+        .filter(unit_links::valid_to.is_null())
+        .select((unit_links::from_unit, unit_links::to_unit))
+        .load(conn)?)
+}
+
 /// The kinds of these units, by id; ids the register does not have are left out.
 pub fn kinds(conn: &mut AnyConnection, unit_ids: &[i64]) -> StoreResult<Vec<(i64, UnitKind)>> {
     units::table

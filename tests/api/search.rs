@@ -16,9 +16,10 @@ async fn search(app: &TestApp, query: &str) -> (u16, serde_json::Value) {
     app.get(&format!("/api/v1/units?{encoded}"), None).await
 }
 
-/// The stat_ids a search returns, best first.
+/// The stat_ids of the legal units a search returns, best first (each
+/// legal unit's enterprise carries the same name and is found too).
 async fn found(app: &TestApp, query: &str) -> Vec<String> {
-    let (status, body) = search(app, query).await;
+    let (status, body) = search(app, &format!("{query}&kind=legal_unit")).await;
     assert_eq!(status, 200, "{query}: {body}");
     body["results"]
         .as_array()
@@ -105,9 +106,39 @@ async fn a_committed_unit_is_found_in_either_script_with_typos_and_by_identifier
 }
 
 #[actix_web::test]
+async fn suggestions_follow_the_typing() {
+    let app = spawn_app().await;
+    let (gulzemin, _) = app
+        .legal_unit(justice("J7000001", "Gülzemin Sowda", "2015-01-01"))
+        .await;
+    app.legal_unit(justice("J7000002", "Nurly Ýol", "2015-01-01"))
+        .await;
+    indexed(&app).await;
+    for typed in ["Gü", "Gulz", "Гюлзем", "Gülzemin So", "Gylzemin Sow"] {
+        let (status, body) = app
+            .get(
+                &format!(
+                    "/api/v1/units/suggest?{}",
+                    url_encode(&format!("q={typed}"))
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{typed}: {body}");
+        assert_eq!(body[0]["stat_id"], gulzemin.to_string(), "{typed}: {body}");
+        assert_eq!(body[0]["name"], "Gülzemin Sowda");
+    }
+    let (status, body) = app.get("/api/v1/units/suggest?q=", None).await;
+    assert_eq!((status, body), (200, serde_json::json!([])));
+    let (status, body) = app.get("/api/v1/units/suggest?q=G&limit=21", None).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("limit"));
+}
+
+#[actix_web::test]
 async fn a_renamed_unit_is_found_by_its_former_name_and_its_new_one() {
     let app = spawn_app().await;
-    let (unit, _) = app
+    let (unit, enterprise) = app
         .legal_unit(justice("J2000001", "Köne Döwür", "2012-01-01"))
         .await;
     let mut renamed = justice("J2000001", "Täze Döwür", "2012-01-01");
@@ -116,12 +147,16 @@ async fn a_renamed_unit_is_found_by_its_former_name_and_its_new_one() {
     indexed(&app).await;
 
     assert_eq!(found(&app, "q=Köne Döwür").await, [unit.to_string()]);
-    let (_, body) = search(&app, "q=Täze Döwür").await;
+    let (_, body) = search(&app, "q=Täze Döwür&kind=legal_unit").await;
     assert_eq!(body["results"][0]["stat_id"], unit.to_string());
     assert_eq!(
         body["results"][0]["name"], "Täze Döwür",
         "the name shown today"
     );
+    // The rename touched the legal unit only; its enterprise follows it.
+    let (_, body) = search(&app, "q=Täze Döwür&kind=enterprise").await;
+    assert_eq!(body["results"][0]["stat_id"], enterprise.to_string());
+    assert_eq!(body["results"][0]["name"], "Täze Döwür");
 }
 
 #[actix_web::test]
@@ -266,10 +301,7 @@ async fn a_rebuilt_index_holds_every_unit_and_the_register_version() {
     .await
     .expect("rebuild ran")
     .expect("rebuild");
-    assert_eq!(
-        units, 2,
-        "two legal units; enterprises are found through them"
-    );
+    assert_eq!(units, 4, "two legal units and their enterprises");
     assert_eq!(index.version(), version);
     let request = |text: &str| SearchRequest {
         text: text.to_owned(),
@@ -277,9 +309,10 @@ async fn a_rebuilt_index_holds_every_unit_and_the_register_version() {
         ..SearchRequest::default()
     };
     let hits = query::search(&index, &request("Gulzemin")).expect("search");
-    assert_eq!(hits[0].stat_id, first);
+    assert_eq!(hits.len(), 2, "the legal unit and its enterprise");
+    assert!(hits.iter().any(|hit| hit.stat_id == first));
     let hits = query::search(&index, &request("Нурлы йол")).expect("search");
-    assert_eq!(hits[0].stat_id, second);
+    assert!(hits.iter().any(|hit| hit.stat_id == second));
     let unknown = StatId::from_unit_number(999);
     assert!(hits.iter().all(|hit| hit.stat_id != unknown));
 }
