@@ -92,55 +92,26 @@ pub async fn search_units(
 /// Checks every parameter, naming each bad one.
 fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
     let mut errors = Vec::new();
-    let text = params.q.unwrap_or_default();
-    if text.chars().count() > MAX_QUERY_CHARS {
-        errors.push(FieldError::new(
-            "q",
-            format!("is longer than {MAX_QUERY_CHARS} characters"),
-        ));
-    }
-    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(limit)) => limit,
-        // Not a number: reported below with the range.
-        Some(Err(_)) => 0,
-    };
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
-    let kind = params.kind.filter(|kind| {
-        let known = kind.parse::<UnitKind>().is_ok();
-        if !known {
-            errors.push(FieldError::new(
-                "kind",
-                format!("{kind:?} is not a unit kind"),
-            ));
-        }
-        known
+    let text = query_text(params.q, &mut errors);
+    let limit = parse_limit(
+        params.limit.as_deref(),
+        DEFAULT_LIMIT,
+        MAX_LIMIT,
+        &mut errors,
+    );
+    let kind = known(params.kind, "kind", "a unit kind", &mut errors, |kind| {
+        kind.parse::<UnitKind>().is_ok()
     });
-    let status = params.status.filter(|status| {
-        let known = status.parse::<UnitStatus>().is_ok();
-        if !known {
-            errors.push(FieldError::new(
-                "status",
-                format!("{status:?} is not a status"),
-            ));
-        }
-        known
+    let status = known(params.status, "status", "a status", &mut errors, |status| {
+        status.parse::<UnitStatus>().is_ok()
     });
-    let region = params.region.filter(|code| {
-        let known = region::by_code(code).is_some();
-        if !known {
-            errors.push(FieldError::new(
-                "region",
-                format!("{code:?} is not a region code"),
-            ));
-        }
-        known
-    });
+    let region = known(
+        params.region,
+        "region",
+        "a region code",
+        &mut errors,
+        |code| region::by_code(code).is_some(),
+    );
     let activity = match params
         .activity
         .map(|code| canonical_code(Scheme::Nace, &code))
@@ -169,6 +140,56 @@ fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
     })
 }
 
+/// The query box's text; too long is an error.
+fn query_text(q: Option<String>, errors: &mut Vec<FieldError>) -> String {
+    let text = q.unwrap_or_default();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        errors.push(FieldError::new(
+            "q",
+            format!("is longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    text
+}
+
+/// `limit` as a number from 1 to `max`, `default` when absent.
+fn parse_limit(
+    text: Option<&str>,
+    default: usize,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> usize {
+    let Some(text) = text else {
+        return default;
+    };
+    match text.parse::<usize>() {
+        Ok(limit) if (1..=max).contains(&limit) => limit,
+        _ => {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {max}"),
+            ));
+            0
+        }
+    }
+}
+
+/// A filter value the register knows, or none (and an error naming it).
+fn known(
+    value: Option<String>,
+    field: &str,
+    what: &str,
+    errors: &mut Vec<FieldError>,
+    is_known: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let value = value?;
+    if is_known(&value) {
+        return Some(value);
+    }
+    errors.push(FieldError::new(field, format!("{value:?} is not {what}")));
+    None
+}
+
 /// The start of a name as it is being typed.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -194,6 +215,8 @@ pub struct Suggestion {
 
 /// The most suggestions one answer holds.
 const MAX_SUGGESTIONS: usize = 20;
+/// Suggestions when `limit` is not given.
+const DEFAULT_SUGGESTIONS: usize = 10;
 
 #[utoipa::path(
     tag = "units",
@@ -212,25 +235,14 @@ pub async fn suggest_units(
     params: web::Query<SuggestParams>,
 ) -> Result<web::Json<Vec<Suggestion>>, ApiError> {
     let params = params.into_inner();
-    let text = params.q.unwrap_or_default();
     let mut errors = Vec::new();
-    if text.chars().count() > MAX_QUERY_CHARS {
-        errors.push(FieldError::new(
-            "q",
-            format!("is longer than {MAX_QUERY_CHARS} characters"),
-        ));
-    }
-    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
-        None => 10,
-        Some(Ok(limit)) if (1..=MAX_SUGGESTIONS).contains(&limit) => limit,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_SUGGESTIONS}"),
-            ));
-            0
-        }
-    };
+    let text = query_text(params.q, &mut errors);
+    let limit = parse_limit(
+        params.limit.as_deref(),
+        DEFAULT_SUGGESTIONS,
+        MAX_SUGGESTIONS,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }

@@ -73,12 +73,13 @@ impl UnitDocument {
             Some(Value::Date(date)) => Some(*date),
             _ => None,
         };
+        let name = text(Attribute::Name);
         UnitDocument {
             stat_id,
             kind,
-            names: names(records, text(Attribute::Name).as_deref(), today),
+            names: names(records, name.as_deref(), today),
             identifiers: identifiers(stat_id, &current),
-            name: text(Attribute::Name),
+            name,
             address: text(Attribute::Address),
             region: text(Attribute::Region),
             activity: text(Attribute::Activity),

@@ -3,6 +3,7 @@
 //! indexed names, so `Ак йол` meets `Ak ýol` and `Ak yol`.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use tantivy::aggregation::agg_req::Aggregations;
@@ -107,40 +108,36 @@ pub fn search_with_facets(
     index: &SearchIndex,
     request: &SearchRequest,
 ) -> Result<Found, SearchError> {
-    let fields = index.fields();
-    let query = with_filters(fields, text_query(fields, &request.text), &request.filters);
     let searcher = index.reader().searcher();
-    let aggregations = facet_request()?;
     let collectors = (
         top_collector(request.limit),
         Count,
-        AggregationCollector::from_aggs(aggregations, Default::default()),
+        AggregationCollector::from_aggs(facet_request()?.clone(), Default::default()),
     );
-    let (top, total, aggregated) = searcher.search(&query, &collectors)?;
-    let hits = top
-        .into_iter()
-        .map(|(score, address)| {
-            let document: TantivyDocument = searcher.doc(address)?;
-            Ok(hit(fields, &document, score))
-        })
-        .collect::<Result<Vec<_>, SearchError>>()?;
+    let (top, total, aggregated) = searcher.search(&request_query(index, request), &collectors)?;
     Ok(Found {
         total: total as u64,
-        hits,
+        hits: load_hits(index, &searcher, top)?,
         facets: facet_counts(aggregated),
     })
 }
 
-fn facet_request() -> Result<Aggregations, SearchError> {
-    let request: serde_json::Map<String, serde_json::Value> = FACETS
-        .iter()
-        .map(|(field, size)| {
-            let terms = serde_json::json!({"terms": {"field": field, "size": size}});
-            ((*field).to_owned(), terms)
-        })
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(request))
-        .map_err(|error| SearchError::Facets(error.to_string()))
+/// The facet aggregations, built once: the same for every search.
+fn facet_request() -> Result<&'static Aggregations, SearchError> {
+    static REQUEST: OnceLock<Result<Aggregations, String>> = OnceLock::new();
+    let built = REQUEST.get_or_init(|| {
+        let request: serde_json::Map<String, serde_json::Value> = FACETS
+            .iter()
+            .map(|(field, size)| {
+                let terms = serde_json::json!({"terms": {"field": field, "size": size}});
+                ((*field).to_owned(), terms)
+            })
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
+    });
+    built
+        .as_ref()
+        .map_err(|error| SearchError::Facets(error.clone()))
 }
 
 fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>> {
@@ -181,15 +178,30 @@ fn top_collector(
 
 /// Runs a search.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
-    let fields = index.fields();
-    let query = with_filters(fields, text_query(fields, &request.text), &request.filters);
     let searcher = index.reader().searcher();
-    let collector = top_collector(request.limit);
-    let top = searcher.search(&query, &collector)?;
+    let top = searcher.search(
+        &request_query(index, request),
+        &top_collector(request.limit),
+    )?;
+    load_hits(index, &searcher, top)
+}
+
+/// The query box restricted by the filters.
+fn request_query(index: &SearchIndex, request: &SearchRequest) -> Box<dyn Query> {
+    let fields = index.fields();
+    with_filters(fields, text_query(fields, &request.text), &request.filters)
+}
+
+/// The stored attributes of the documents found, in their order.
+fn load_hits(
+    index: &SearchIndex,
+    searcher: &tantivy::Searcher,
+    top: Vec<(Score, tantivy::DocAddress)>,
+) -> Result<Vec<Hit>, SearchError> {
     top.into_iter()
         .map(|(score, address)| {
             let document: TantivyDocument = searcher.doc(address)?;
-            Ok(hit(fields, &document, score))
+            Ok(hit(index.fields(), &document, score))
         })
         .collect()
 }
