@@ -6,12 +6,19 @@ use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use chrono::NaiveDate;
+
+use super::auth;
 use super::error::{ApiError, FieldError, Problem};
 use super::AppState;
-use crate::domain::access::Caller;
+use crate::domain::access::{Caller, Role};
 use crate::domain::activity::{canonical_code, Scheme};
+use crate::domain::attribute::Disclosure;
 use crate::domain::region;
+use crate::domain::size_class::SizeClass;
 use crate::domain::unit::{UnitKind, UnitStatus};
+use crate::search::cursor::Cursor;
+use crate::search::order::Sort;
 use crate::search::query::{self, FacetCount, Filters, Hit, SearchRequest, MAX_LIMIT};
 
 /// The longest query box accepted: no enterprise name comes near it.
@@ -37,6 +44,18 @@ pub struct SearchParams {
     legal_form: Option<String>,
     /// Institutional sector code, e.g. `S11`.
     sector: Option<String>,
+    /// Size class by persons employed: `micro`, `small`, `medium`, `large`. Confidential: needs an admin, statistician or analyst token.
+    size_class: Option<String>,
+    /// Registered on or after this day (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    registered_from: Option<String>,
+    /// Registered on or before this day (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    registered_to: Option<String>,
+    /// `relevance` (default), `name` (A to Z), `registered` (oldest first) or `-registered` (newest first).
+    sort: Option<String>,
+    /// The `next_cursor` of the previous page, with the same q, filters and sort.
+    cursor: Option<String>,
     /// How many results, 1 to 100 (default 20).
     #[param(value_type = Option<u32>)]
     limit: Option<String>,
@@ -51,8 +70,13 @@ pub struct SearchView {
     pub total: u64,
     /// The best of them, best first.
     pub results: Vec<Hit>,
-    /// Per filter, how many matching units have each value (activity: by NACE section).
+    /// Per filter, how many matching units have each value (activity: by NACE
+    /// section; `size_class` only for callers who may see confidential data).
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// Give it as `cursor` for the next page; absent on the last page. Pages
+    /// hold their place while the register changes: no unit repeats or is
+    /// skipped unless it changed itself.
+    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(
@@ -60,20 +84,27 @@ pub struct SearchView {
     params(SearchParams),
     responses(
         (status = 200, description = "Units found, best first", body = SearchView),
-        (status = 400, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An invalid parameter, or a cursor of another query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`size_class` without a token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`size_class` with a token that may not see confidential data", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
 )]
 /// Finds units by name (any script, typos, with or without legal form, former
 /// names), by identifier, or by address words; filters narrow the answer.
-/// Answers hold public attributes only, whoever asks.
+/// Answers hold public attributes only, whoever asks; callers who may see
+/// confidential data can also filter and count by size class.
 #[get("/units")]
 pub async fn search_units(
     state: web::Data<AppState>,
-    _caller: Caller,
+    caller: Caller,
     params: web::Query<SearchParams>,
 ) -> Result<web::Json<SearchView>, ApiError> {
-    let request = validate(params.into_inner())?;
+    let confidential = caller.may_see(Disclosure::Confidential);
+    if params.size_class.is_some() && !confidential {
+        auth::require(&caller, &[Role::Admin, Role::Statistician, Role::Analyst])?;
+    }
+    let request = validate(params.into_inner(), confidential)?;
     let index = state.index.clone();
     let (index_version, found) = web::block(move || {
         let found = query::search_with_facets(&index, &request)?;
@@ -86,11 +117,12 @@ pub async fn search_units(
         total: found.total,
         results: found.hits,
         facets: found.facets,
+        next_cursor: found.next.map(|cursor| cursor.encode()),
     }))
 }
 
 /// Checks every parameter, naming each bad one.
-fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
+fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, ApiError> {
     let mut errors = Vec::new();
     let text = query_text(params.q, &mut errors);
     let limit = parse_limit(
@@ -123,10 +155,36 @@ fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
         Some(Ok(code)) => Some(code),
         None => None,
     };
+    let size_class = known(
+        params.size_class,
+        "size_class",
+        "one of micro, small, medium, large",
+        &mut errors,
+        |class| class.parse::<SizeClass>().is_ok(),
+    );
+    let registered_from = day(params.registered_from, "registered_from", &mut errors);
+    let registered_to = day(params.registered_to, "registered_to", &mut errors);
+    if let (Some(from), Some(to)) = (registered_from, registered_to) {
+        if from > to {
+            errors.push(FieldError::new(
+                "registered_from",
+                format!("{from} is after registered_to {to}"),
+            ));
+        }
+    }
+    let sort = known(
+        params.sort,
+        "sort",
+        "one of relevance, name, registered, -registered",
+        &mut errors,
+        |sort| sort.parse::<Sort>().is_ok(),
+    )
+    .and_then(|sort| sort.parse().ok())
+    .unwrap_or_default();
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    Ok(SearchRequest {
+    let mut request = SearchRequest {
         text,
         filters: Filters {
             kind,
@@ -135,9 +193,38 @@ fn validate(params: SearchParams) -> Result<SearchRequest, ApiError> {
             activity,
             legal_form: params.legal_form,
             sector: params.sector,
+            size_class,
+            registered_from,
+            registered_to,
         },
         limit,
-    })
+        sort,
+        after: None,
+        confidential,
+    };
+    if let Some(cursor) = params.cursor {
+        let decoded = Cursor::decode(&cursor, request.fingerprint()).map_err(|error| {
+            ApiError::Invalid(vec![FieldError::new("cursor", error.to_string())])
+        })?;
+        request.after = Some(decoded.position);
+    }
+    Ok(request)
+}
+
+/// A day given as YYYY-MM-DD, or none (and an error naming the field).
+fn day(text: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let text = text?;
+    match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        Ok(day) => Some(day),
+        Err(_) => {
+            let shown: String = text.chars().take(40).collect();
+            errors.push(FieldError::new(
+                field,
+                format!("{shown:?} is not a date (YYYY-MM-DD)"),
+            ));
+            None
+        }
+    }
 }
 
 /// The query box's text; too long is an error.
@@ -252,8 +339,8 @@ pub async fn suggest_units(
     let index = state.index.clone();
     let request = SearchRequest {
         text,
-        filters: Filters::default(),
         limit,
+        ..SearchRequest::default()
     };
     let hits = web::block(move || query::search(&index, &request))
         .await

@@ -8,6 +8,7 @@ pub mod event;
 pub mod history;
 pub mod link;
 pub mod region;
+pub mod size_class;
 pub mod source;
 pub mod stat_id;
 pub mod survivorship;

@@ -2,11 +2,14 @@
 //! today, and every name and identifier any source gives or gave it.
 //!
 //! Confidential figures (employees, turnover) have no field here, so no
-//! search answer or facet can carry them, whoever asks.
+//! search answer can carry them, whoever asks. The one thing derived from
+//! them, the size class, is a filter and a facet for callers who may see
+//! confidential data, never a stored value.
 
 use chrono::NaiveDate;
 
 use crate::domain::attribute::{Attribute, Value};
+use crate::domain::size_class::SizeClass;
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::{resolve, Record};
 use crate::domain::unit::{UnitKind, UnitStatus};
@@ -39,6 +42,8 @@ pub struct UnitDocument {
     pub status: String,
     /// The registration (birth) date shown.
     pub registered: Option<NaiveDate>,
+    /// The size class of the employees shown (confidential).
+    pub size_class: Option<SizeClass>,
 }
 
 impl UnitDocument {
@@ -73,6 +78,10 @@ impl UnitDocument {
             Some(Value::Date(date)) => Some(*date),
             _ => None,
         };
+        let size_class = match shown(Attribute::Employees) {
+            Some(Value::Integer(employees)) => SizeClass::of_employees(*employees),
+            _ => None,
+        };
         let name = text(Attribute::Name);
         UnitDocument {
             stat_id,
@@ -87,6 +96,7 @@ impl UnitDocument {
             sector: text(Attribute::InstitutionalSector),
             status,
             registered,
+            size_class,
         }
     }
 
@@ -198,10 +208,15 @@ mod tests {
             employees: Some(40),
             ..Values::default()
         };
+        let surveyed = Values {
+            employees: Some(40),
+            ..Values::default()
+        };
         let records = [
             record(Source::Justice, "2010-05-01", Some("2020-01-01"), old),
             record(Source::Justice, "2020-01-01", None, new),
             record(Source::Tax, "2020-01-01", None, taxed),
+            record(Source::Statistics, "2020-01-01", None, surveyed),
         ];
         let stat_id = StatId::from_unit_number(5);
         let document = UnitDocument::new(stat_id, UnitKind::LegalUnit, &records, day("2025-01-01"));
@@ -216,6 +231,7 @@ mod tests {
         );
         assert_eq!(document.status, "active");
         assert_eq!(document.registered, Some(day("2010-05-01")));
+        assert_eq!(document.size_class, Some(SizeClass::Small));
         assert_eq!(document.activity_levels(), ["62.10", "62.1", "62"]);
     }
 

@@ -13,6 +13,7 @@ use tantivy::schema::TantivyDocument;
 use tantivy::{DateTime, IndexWriter, Term};
 
 use super::document::UnitDocument;
+use super::order;
 use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::Record;
@@ -194,6 +195,21 @@ fn tantivy_document(
         document.add_date(fields.registered, day(date));
     }
     document.add_u64(fields.alive, u64::from(unit.status == "active"));
+    let number = unit.stat_id.unit_number() as u64;
+    let shown = unit.name.as_deref().map(normalise::name);
+    let words = shown.as_ref().map_or(0, |normal| normal.tokens.len());
+    document.add_u64(fields.name_words, words as u64);
+    document.add_text(
+        fields.sort_name,
+        order::name_key(shown.as_ref().map(|n| n.key()).as_deref(), number),
+    );
+    document.add_u64(
+        fields.sort_registered,
+        order::registered_key(unit.registered, number),
+    );
+    if let Some(size_class) = unit.size_class {
+        document.add_text(fields.size_class, size_class.as_str());
+    }
     if let Some(name) = &unit.name {
         document.add_text(fields.shown_name, name);
     }

@@ -5,8 +5,11 @@
 //! Names are indexed as `reconcile::normalise` folds them, the same code the
 //! matcher uses, so a query in either script meets a name in the other.
 
+pub mod cursor;
 pub mod document;
+pub mod highlight;
 pub mod indexer;
+pub mod order;
 pub mod query;
 
 use std::path::Path;
@@ -154,6 +157,14 @@ pub struct Fields {
     pub registered: Field,
     /// 1 for an active unit: ranks it before dead ones at equal relevance.
     pub alive: Field,
+    /// How many words the shown name has: shorter names first at equal relevance.
+    pub name_words: Field,
+    /// The size class (confidential): filtered and counted, never stored.
+    pub size_class: Field,
+    /// The folded shown name and the unit number: the name order, unique per unit.
+    pub sort_name: Field,
+    /// Registration day and unit number in one number: the date order, unique per unit.
+    pub sort_registered: Field,
     /// The name shown, stored for the answer.
     pub shown_name: Field,
     /// The activity code shown, stored for the answer.
@@ -177,6 +188,10 @@ impl Fields {
             sector: field("sector")?,
             registered: field("registered")?,
             alive: field("alive")?,
+            name_words: field("name_words")?,
+            size_class: field("size_class")?,
+            sort_name: field("sort_name")?,
+            sort_registered: field("sort_registered")?,
             shown_name: field("shown_name")?,
             shown_activity: field("shown_activity")?,
         })
@@ -198,6 +213,10 @@ fn schema() -> Schema {
     let date = DateOptions::from(INDEXED).set_stored().set_fast();
     builder.add_date_field("registered", date);
     builder.add_u64_field("alive", FAST);
+    builder.add_u64_field("name_words", FAST);
+    builder.add_text_field("size_class", STRING | FAST);
+    builder.add_text_field("sort_name", STRING | FAST);
+    builder.add_u64_field("sort_registered", INDEXED | FAST);
     builder.add_text_field("shown_name", STORED);
     builder.add_text_field("shown_activity", STORED);
     builder.build()

@@ -3,18 +3,26 @@
 //! indexed names, so `Ак йол` meets `Ak ýol` and `Ak yol`.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::OnceLock;
 
+use chrono::NaiveDate;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 use tantivy::aggregation::{AggregationCollector, Key};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::collector::Count;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
-use tantivy::{DocId, Score, SegmentReader, Term};
+use tantivy::{DocAddress, Term};
 
-use super::{Fields, SearchError, SearchIndex};
+use super::cursor::Cursor;
+use super::highlight::{self, Span};
+use super::order::{self, Position, Sort};
+use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::reconcile::normalise;
 
@@ -30,6 +38,42 @@ pub struct SearchRequest {
     pub filters: Filters,
     /// How many results, at most [`MAX_LIMIT`].
     pub limit: usize,
+    /// The order of the results.
+    pub sort: Sort,
+    /// Where the page starts: after this unit (a cursor's position).
+    pub after: Option<Position>,
+    /// Whether the caller may see confidential data: adds the size-class facet.
+    pub confidential: bool,
+}
+
+impl SearchRequest {
+    /// What identifies the query across pages: its words, filters and order.
+    /// The limit may change from page to page.
+    pub fn fingerprint(&self) -> u64 {
+        let f = &self.filters;
+        let date = |day: Option<NaiveDate>| day.map(|d| d.to_string()).unwrap_or_default();
+        let parts = [
+            self.text.trim(),
+            f.kind.as_deref().unwrap_or_default(),
+            f.status.as_deref().unwrap_or_default(),
+            f.region.as_deref().unwrap_or_default(),
+            f.activity.as_deref().unwrap_or_default(),
+            f.legal_form.as_deref().unwrap_or_default(),
+            f.sector.as_deref().unwrap_or_default(),
+            f.size_class.as_deref().unwrap_or_default(),
+            &date(f.registered_from),
+            &date(f.registered_to),
+            self.sort.as_str(),
+        ];
+        let mut hash = Sha256::new();
+        for part in parts {
+            // The length first, so that ("ab", "c") and ("a", "bc") differ.
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part.as_bytes());
+        }
+        let digest = hash.finalize();
+        u64::from_le_bytes(digest[..8].try_into().unwrap_or_default())
+    }
 }
 
 /// Filters on public attributes; each is one exact value.
@@ -47,6 +91,12 @@ pub struct Filters {
     pub legal_form: Option<String>,
     /// Institutional sector code.
     pub sector: Option<String>,
+    /// Size class (confidential: only for callers who may see it).
+    pub size_class: Option<String>,
+    /// Registered on or after this day.
+    pub registered_from: Option<NaiveDate>,
+    /// Registered on or before this day.
+    pub registered_to: Option<NaiveDate>,
 }
 
 /// One unit found.
@@ -67,8 +117,13 @@ pub struct Hit {
     pub activity: Option<String>,
     /// Legal form code.
     pub legal_form: Option<String>,
-    /// Relevance: higher is better; only the order means anything.
-    pub score: f32,
+    /// Registration date.
+    pub registered: Option<NaiveDate>,
+    /// The parts of `name` the query matched, in characters from its start.
+    pub highlights: Vec<Span>,
+    /// Relevance: higher is better; only the order means anything. Absent
+    /// when sorting by name or date.
+    pub score: Option<f32>,
 }
 
 /// How many units of the answer have each value of a filter.
@@ -81,7 +136,7 @@ pub struct FacetCount {
 }
 
 /// A search's answer.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     /// How many units match in all.
     pub total: u64,
@@ -90,6 +145,8 @@ pub struct Found {
     /// Per filter (`kind`, `status`, `region`, `legal_form`, `sector`, and
     /// `activity` by NACE section), how many matching units have each value.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// Where the next page starts; none when this page is the last.
+    pub next: Option<Cursor>,
 }
 
 /// The filters with facet counts, and how many values each may list.
@@ -103,38 +160,119 @@ const FACETS: [(&str, u32); 6] = [
     ("activity", 5_000),
 ];
 
-/// Runs a search, with facet counts over everything that matches.
+/// The facet derived from confidential figures.
+const CONFIDENTIAL_FACETS: [(&str, u32); 1] = [("size_class", 10)];
+
+/// Runs a search: one page of results, the total, and facet counts over
+/// everything that matches.
 pub fn search_with_facets(
     index: &SearchIndex,
     request: &SearchRequest,
 ) -> Result<Found, SearchError> {
     let searcher = index.reader().searcher();
-    let collectors = (
-        top_collector(request.limit),
-        Count,
-        AggregationCollector::from_aggs(facet_request()?.clone(), Default::default()),
+    let query = request_query(index, request);
+    let facets = AggregationCollector::from_aggs(
+        facet_request(request.confidential)?.clone(),
+        Default::default(),
     );
-    let (top, total, aggregated) = searcher.search(&request_query(index, request), &collectors)?;
+    // One more than asked, to know whether another page follows.
+    let wanted = request.limit.clamp(1, MAX_LIMIT) + 1;
+    let (page, total, aggregated) = match (request.sort, &request.after) {
+        // The usual case in one pass: the relevance cursor filters inside the collector.
+        (Sort::Relevance, after) => {
+            let after = match after {
+                Some(Position::Relevance(key)) => Some(*key),
+                _ => None,
+            };
+            let collectors = (order::by_relevance(wanted, after), Count, facets);
+            let (top, total, aggregated) = searcher.search(&query, &collectors)?;
+            let page = top
+                .into_iter()
+                .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
+                .collect();
+            (page, total, aggregated)
+        }
+        (sort, after) => {
+            let (total, aggregated) = searcher.search(&query, &(Count, facets))?;
+            let page = order::by_key(
+                &searcher,
+                index.fields(),
+                query,
+                sort,
+                after.as_ref(),
+                wanted,
+            )?;
+            (page, total, aggregated)
+        }
+    };
+    let (hits, next) = into_page(index, &searcher, request, page)?;
     Ok(Found {
         total: total as u64,
-        hits: load_hits(index, &searcher, top)?,
+        hits,
         facets: facet_counts(aggregated),
+        next,
     })
 }
 
+/// Runs a search for suggestions: the best few by relevance, no counts.
+pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
+    let searcher = index.reader().searcher();
+    let collector = order::by_relevance(request.limit.clamp(1, MAX_LIMIT), None);
+    let top = searcher.search(&request_query(index, request), &collector)?;
+    let page = top
+        .into_iter()
+        .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
+        .collect();
+    let words = normalise::name(&request.text).tokens;
+    load_hits(index, &searcher, &words, page)
+}
+
+/// The page's hits, and a cursor after its last one when more follow.
+fn into_page(
+    index: &SearchIndex,
+    searcher: &tantivy::Searcher,
+    request: &SearchRequest,
+    mut page: Vec<(Position, DocAddress)>,
+) -> Result<(Vec<Hit>, Option<Cursor>), SearchError> {
+    let limit = request.limit.clamp(1, MAX_LIMIT);
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let next = match page.last() {
+        Some((position, _)) if more => Some(Cursor {
+            query: request.fingerprint(),
+            position: position.clone(),
+        }),
+        _ => None,
+    };
+    let words = normalise::name(&request.text).tokens;
+    Ok((load_hits(index, searcher, &words, page)?, next))
+}
+
 /// The facet aggregations, built once: the same for every search.
-fn facet_request() -> Result<&'static Aggregations, SearchError> {
-    static REQUEST: OnceLock<Result<Aggregations, String>> = OnceLock::new();
-    let built = REQUEST.get_or_init(|| {
+fn facet_request(confidential: bool) -> Result<&'static Aggregations, SearchError> {
+    static PUBLIC: OnceLock<Result<Aggregations, String>> = OnceLock::new();
+    static ALL: OnceLock<Result<Aggregations, String>> = OnceLock::new();
+    let build = |confidential: bool| {
+        let extra: &[(&str, u32)] = if confidential {
+            &CONFIDENTIAL_FACETS
+        } else {
+            &[]
+        };
         let request: serde_json::Map<String, serde_json::Value> = FACETS
             .iter()
+            .chain(extra)
             .map(|(field, size)| {
                 let terms = serde_json::json!({"terms": {"field": field, "size": size}});
                 ((*field).to_owned(), terms)
             })
             .collect();
         serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
-    });
+    };
+    let built = if confidential {
+        ALL.get_or_init(|| build(true))
+    } else {
+        PUBLIC.get_or_init(|| build(false))
+    };
     built
         .as_ref()
         .map_err(|error| SearchError::Facets(error.clone()))
@@ -163,29 +301,6 @@ fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>
     facets
 }
 
-/// The best `limit` documents; active units before dead ones at equal relevance.
-fn top_collector(
-    limit: usize,
-) -> impl tantivy::collector::Collector<Fruit = Vec<(Score, tantivy::DocAddress)>> {
-    TopDocs::with_limit(limit.clamp(1, MAX_LIMIT)).tweak_score(move |segment: &SegmentReader| {
-        let alive = segment.fast_fields().u64("alive").ok();
-        move |doc: DocId, score: Score| {
-            let living = alive.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-            score * (1.0 + 0.001 * living as f32)
-        }
-    })
-}
-
-/// Runs a search.
-pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
-    let searcher = index.reader().searcher();
-    let top = searcher.search(
-        &request_query(index, request),
-        &top_collector(request.limit),
-    )?;
-    load_hits(index, &searcher, top)
-}
-
 /// The query box restricted by the filters.
 fn request_query(index: &SearchIndex, request: &SearchRequest) -> Box<dyn Query> {
     let fields = index.fields();
@@ -196,18 +311,28 @@ fn request_query(index: &SearchIndex, request: &SearchRequest) -> Box<dyn Query>
 fn load_hits(
     index: &SearchIndex,
     searcher: &tantivy::Searcher,
-    top: Vec<(Score, tantivy::DocAddress)>,
+    words: &[String],
+    page: Vec<(Position, DocAddress)>,
 ) -> Result<Vec<Hit>, SearchError> {
-    top.into_iter()
-        .map(|(score, address)| {
+    page.into_iter()
+        .map(|(position, address)| {
             let document: TantivyDocument = searcher.doc(address)?;
-            Ok(hit(index.fields(), &document, score))
+            let score = match position {
+                Position::Relevance(relevance) => Some(relevance.score),
+                _ => None,
+            };
+            Ok(hit(index.fields(), &document, words, score))
         })
         .collect()
 }
 
 /// The query box: name words (each may carry a typo; the last may be
 /// unfinished), the whole name exactly, or an identifier.
+///
+/// Every clause scores a constant, so a unit's score depends on the query
+/// and the unit alone, never on how common a word is in the register: a
+/// relevance cursor then holds however the register changes. An exact
+/// identifier outranks an exact whole name, which outranks matching words.
 fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
     let words = normalise::name(text).tokens;
     if words.is_empty() && text.trim().is_empty() {
@@ -215,7 +340,7 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let identifier = Term::from_field_text(fields.identifiers, text.trim());
-    clauses.push((Occur::Should, boosted(exact(identifier), 100.0)));
+    clauses.push((Occur::Should, scored(exact(identifier), 100.0)));
     if !words.is_empty() {
         let groups: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
@@ -236,38 +361,34 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
         let all_words = BooleanQuery::with_minimum_required_clauses(groups, required);
         clauses.push((Occur::Should, Box::new(all_words)));
         let whole = Term::from_field_text(fields.name_keys, &words.concat());
-        clauses.push((Occur::Should, boosted(exact(whole), 10.0)));
+        clauses.push((Occur::Should, scored(exact(whole), 10.0)));
     }
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// One query word: in a name exactly, or within its typo allowance, or as
-/// the start of a name word when it is the last (still being typed); or in
-/// the address, which counts for less.
+/// One query word: in a name exactly (2), or within its typo allowance (1),
+/// or as the start of a name word when it is the last, still being typed
+/// (1); or in the address, which counts for less (0.5).
 fn word_query(fields: &Fields, word: &str, last: bool) -> Box<dyn Query> {
     let in_names = Term::from_field_text(fields.names, word);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Should, boosted(exact(in_names.clone()), 2.0))];
+        vec![(Occur::Should, scored(exact(in_names.clone()), 2.0))];
     let typos = typo_allowance(word);
     if typos > 0 {
-        clauses.push((
-            Occur::Should,
-            Box::new(FuzzyTermQuery::new(in_names.clone(), typos, true)),
-        ));
+        let fuzzy = FuzzyTermQuery::new(in_names.clone(), typos, true);
+        clauses.push((Occur::Should, scored(Box::new(fuzzy), 1.0)));
     }
     if last {
-        clauses.push((
-            Occur::Should,
-            Box::new(FuzzyTermQuery::new_prefix(in_names, 0, true)),
-        ));
+        let prefix = FuzzyTermQuery::new_prefix(in_names, 0, true);
+        clauses.push((Occur::Should, scored(Box::new(prefix), 1.0)));
     }
     let in_address = Term::from_field_text(fields.address, word);
-    clauses.push((Occur::Should, boosted(exact(in_address), 0.5)));
+    clauses.push((Occur::Should, scored(exact(in_address), 0.5)));
     Box::new(BooleanQuery::new(clauses))
 }
 
 /// Short words must be right; longer ones may have one typo, long ones two.
-fn typo_allowance(word: &str) -> u8 {
+pub(super) fn typo_allowance(word: &str) -> u8 {
     match word.chars().count() {
         0..=3 => 0,
         4..=7 => 1,
@@ -276,11 +397,11 @@ fn typo_allowance(word: &str) -> u8 {
 }
 
 fn exact(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
-fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(query, boost))
+fn scored(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, score))
 }
 
 /// The text query restricted by every filter given.
@@ -292,16 +413,24 @@ fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box
         (fields.activity, &filters.activity),
         (fields.legal_form, &filters.legal_form),
         (fields.sector, &filters.sector),
+        (fields.size_class, &filters.size_class),
     ];
     let mut clauses = vec![(Occur::Must, text)];
     for (field, value) in given {
         if let Some(value) = value {
             let term = Term::from_field_text(field, value);
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
+            clauses.push((Occur::Must, exact(term)));
         }
+    }
+    if filters.registered_from.is_some() || filters.registered_to.is_some() {
+        let bound = |day: Option<NaiveDate>| match day {
+            Some(day) => {
+                Bound::Included(Term::from_field_date(fields.registered, indexer::day(day)))
+            }
+            None => Bound::Unbounded,
+        };
+        let range = RangeQuery::new(bound(filters.registered_from), bound(filters.registered_to));
+        clauses.push((Occur::Must, Box::new(range)));
     }
     if clauses.len() == 1 {
         return clauses.remove(0).1;
@@ -309,7 +438,7 @@ fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box
     Box::new(BooleanQuery::new(clauses))
 }
 
-fn hit(fields: &Fields, document: &TantivyDocument, score: Score) -> Hit {
+fn hit(fields: &Fields, document: &TantivyDocument, words: &[String], score: Option<f32>) -> Hit {
     let text = |field| {
         document
             .get_first(field)
@@ -320,14 +449,26 @@ fn hit(fields: &Fields, document: &TantivyDocument, score: Score) -> Hit {
         .get_first(fields.unit)
         .and_then(|value| value.as_u64())
         .unwrap_or_default();
+    let registered = document
+        .get_first(fields.registered)
+        .and_then(|value| value.as_datetime())
+        .and_then(|date| chrono::DateTime::from_timestamp(date.into_timestamp_secs(), 0))
+        .map(|date| date.date_naive());
+    let name = text(fields.shown_name);
+    let highlights = name
+        .as_deref()
+        .map(|name| highlight::spans(name, words))
+        .unwrap_or_default();
     Hit {
         stat_id: StatId::from_unit_number(unit as i64),
-        name: text(fields.shown_name),
+        name,
         kind: text(fields.kind),
         status: text(fields.status),
         region: text(fields.region),
         activity: text(fields.shown_activity),
         legal_form: text(fields.legal_form),
+        registered,
+        highlights,
         score,
     }
 }

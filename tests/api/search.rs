@@ -225,6 +225,8 @@ async fn answers_hold_public_attributes_only_whoever_asks() {
         "region",
         "activity",
         "legal_form",
+        "registered",
+        "highlights",
         "score",
     ];
     for key in hit.keys() {
@@ -256,9 +258,25 @@ async fn bad_parameters_get_clear_problems_and_query_syntax_is_just_text() {
         ("q=x&region=TM-X".to_owned(), "region"),
         ("q=x&activity=6x".to_owned(), "activity"),
         ("q=x&colour=red".to_owned(), "colour"),
+        ("q=x&sort=size".to_owned(), "sort"),
+        (
+            "q=x&registered_from=2020-13-01".to_owned(),
+            "registered_from",
+        ),
+        ("q=x&registered_to=yesterday".to_owned(), "registered_to"),
+        (
+            "q=x&registered_from=2021-01-01&registered_to=2020-01-01".to_owned(),
+            "registered_from",
+        ),
+        ("q=x&size_class=huge".to_owned(), "size_class"),
+        ("q=x&cursor=zz".to_owned(), "cursor"),
+        ("q=x&cursor=".to_owned(), "cursor"),
     ];
+    let statistician = app.token(Role::Statistician).await;
     for (query, field) in cases {
-        let (status, body) = search(&app, &query).await;
+        let path = format!("/api/v1/units?{}", url_encode(&query));
+        // A statistician, so that size_class is checked for its value, not refused.
+        let (status, body) = app.get(&path, Some(&statistician)).await;
         assert_eq!(status, 400, "{query}: {body}");
         assert!(
             body.to_string().contains(field),
@@ -315,4 +333,232 @@ async fn a_rebuilt_index_holds_every_unit_and_the_register_version() {
     assert!(hits.iter().any(|hit| hit.stat_id == second));
     let unknown = StatId::from_unit_number(999);
     assert!(hits.iter().all(|hit| hit.stat_id != unknown));
+}
+
+/// Every page of a search, following `next_cursor`; `between` runs after the first page.
+async fn all_pages<F, Fut>(app: &TestApp, query: &str, between: F) -> Vec<serde_json::Value>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut between = Some(between);
+    let mut hits = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = match &cursor {
+            Some(cursor) => format!("{query}&limit=3&cursor={cursor}"),
+            None => format!("{query}&limit=3"),
+        };
+        let (status, body) = search(app, &page).await;
+        assert_eq!(status, 200, "{page}: {body}");
+        let results = body["results"].as_array().expect("results").clone();
+        assert!(results.len() <= 3);
+        hits.extend(results);
+        if let Some(change) = between.take() {
+            change().await;
+            indexed(app).await;
+        }
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return hits,
+        }
+    }
+}
+
+fn ids(hits: &[serde_json::Value]) -> Vec<String> {
+    hits.iter()
+        .map(|hit| hit["stat_id"].as_str().expect("stat_id").to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn pages_follow_the_cursor_in_every_order_while_the_register_changes() {
+    let app = spawn_app().await;
+    let names = [
+        ("Bereket Gurluşyk", "2011-05-01"),
+        ("Bereket Ak Ýol", "2019-02-01"),
+        ("Bereket Hyzmat", "2015-07-01"),
+        ("Bereket Söwda Merkezi", "2013-01-01"),
+        ("Bereket Nusaý", "2017-03-01"),
+        ("Bereket Dokma", "2016-09-01"),
+        ("Bereket Zer", "2014-04-01"),
+    ];
+    let mut first = Vec::new();
+    for (at, (name, registered)) in names.iter().enumerate() {
+        let reg_number = format!("J80000{at:02}");
+        let (unit, _) = app.legal_unit(justice(&reg_number, name, registered)).await;
+        first.push(unit.to_string());
+    }
+    indexed(&app).await;
+    let orders = ["relevance", "name", "registered", "-registered"];
+    for (serial, sort) in orders.into_iter().enumerate() {
+        let query = format!("q=Bereket&kind=legal_unit&sort={sort}");
+        // After the first page, a unit that sorts before the cursor and one
+        // that sorts after it in every order arrive.
+        let hits = all_pages(&app, &query, || async {
+            for (name, registered) in [("Bereket Aba", "2010-01-01"), ("Bereket Zyn", "2020-01-01")]
+            {
+                let reg_number = format!("J81{serial:02}{}", &registered[..4]);
+                app.legal_unit(justice(&reg_number, name, registered)).await;
+            }
+        })
+        .await;
+        let found = ids(&hits);
+        let mut unique = found.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            found.len(),
+            "{sort}: a unit repeats: {found:?}"
+        );
+        for unit in &first {
+            assert!(found.contains(unit), "{sort}: {unit} skipped: {found:?}");
+        }
+        let keys: Vec<String> = hits
+            .iter()
+            .map(|hit| match sort {
+                "name" => {
+                    sanaw::reconcile::normalise::name(hit["name"].as_str().unwrap_or_default())
+                        .key()
+                }
+                _ => hit["registered"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        let mut ordered = keys.clone();
+        match sort {
+            "name" | "registered" => ordered.sort(),
+            "-registered" => ordered.sort_by(|a, b| b.cmp(a)),
+            _ => ordered = keys.clone(),
+        }
+        assert_eq!(keys, ordered, "{sort}: out of order");
+        if sort == "relevance" {
+            let scores: Vec<f64> = hits
+                .iter()
+                .filter_map(|hit| hit["score"].as_f64())
+                .collect();
+            assert_eq!(scores.len(), hits.len());
+            assert!(
+                scores.windows(2).all(|pair| pair[0] >= pair[1]),
+                "{scores:?}"
+            );
+        }
+    }
+
+    // A cursor belongs to its query: other words, filters or order are refused.
+    let (_, body) = search(&app, "q=Bereket&kind=legal_unit&limit=2").await;
+    let cursor = body["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    for other in [
+        format!("q=Bereket Zer&kind=legal_unit&cursor={cursor}"),
+        format!("q=Bereket&cursor={cursor}"),
+        format!("q=Bereket&kind=legal_unit&sort=name&cursor={cursor}"),
+    ] {
+        let (status, body) = search(&app, &other).await;
+        assert_eq!(status, 400, "{other}: {body}");
+        assert!(body.to_string().contains("another query"), "{body}");
+    }
+    let (status, _) = search(
+        &app,
+        &format!("q=Bereket&kind=legal_unit&limit=5&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(status, 200, "the page size may change between pages");
+}
+
+#[actix_web::test]
+async fn size_class_is_a_filter_and_a_facet_for_confidential_roles_only() {
+    let app = spawn_app().await;
+    let (small, _) = app
+        .legal_unit(justice("J9000001", "Ýaşyl Meýdan", "2015-01-01"))
+        .await;
+    let (large, _) = app
+        .legal_unit(justice("J9000002", "Ýaşyl Bag", "2015-01-01"))
+        .await;
+    app.write(move |w| w.record(small, &statistics(12, "01.11", "2020-01-01")))
+        .await;
+    app.write(move |w| w.record(large, &statistics(600, "01.11", "2020-01-01")))
+        .await;
+    indexed(&app).await;
+
+    let analyst = app.token(Role::Analyst).await;
+    let path = "/api/v1/units?q=Yasyl&kind=legal_unit";
+    let (status, body) = app.get(path, Some(&analyst)).await;
+    assert_eq!(status, 200, "{body}");
+    let facet = &body["facets"]["size_class"];
+    assert!(
+        facet.to_string().contains(r#"{"count":1,"value":"large"}"#),
+        "{facet}"
+    );
+    assert!(
+        facet.to_string().contains(r#"{"count":1,"value":"small"}"#),
+        "{facet}"
+    );
+    let (_, body) = app
+        .get(&format!("{path}&size_class=large"), Some(&analyst))
+        .await;
+    assert_eq!(
+        ids(body["results"].as_array().expect("results")),
+        [large.to_string()]
+    );
+
+    // The public sees no size class, and may not filter by it.
+    let (status, body) = app.get(path, None).await;
+    assert_eq!(status, 200);
+    assert!(body["facets"].get("size_class").is_none(), "{body}");
+    assert_eq!(body["facets"]["kind"][0]["count"], 2);
+    let (status, _) = app.get(&format!("{path}&size_class=large"), None).await;
+    assert_eq!(status, 401);
+    let agency = app.token(Role::Agency).await;
+    let (status, _) = app
+        .get(&format!("{path}&size_class=large"), Some(&agency))
+        .await;
+    assert_eq!(status, 403);
+    let (_, body) = app.get(path, Some(&agency)).await;
+    assert!(body["facets"].get("size_class").is_none(), "{body}");
+}
+
+#[actix_web::test]
+async fn registration_dates_narrow_the_answer_and_matched_words_are_marked() {
+    let app = spawn_app().await;
+    let (older, _) = app
+        .legal_unit(justice("J9100001", "ХО «Ак йол гурлушык»", "2012-06-30"))
+        .await;
+    let (newer, _) = app
+        .legal_unit(justice("J9100002", "«Ak ýol» HJ", "2018-01-01"))
+        .await;
+    indexed(&app).await;
+
+    let between =
+        |from: &str, to: &str| format!("q=ak yol&registered_from={from}&registered_to={to}");
+    assert_eq!(
+        found(&app, &between("2012-06-30", "2012-06-30")).await,
+        [older.to_string()]
+    );
+    assert_eq!(
+        found(&app, &between("2012-07-01", "2030-01-01")).await,
+        [newer.to_string()]
+    );
+    assert_eq!(
+        found(&app, "q=ak yol&registered_to=2012-06-29").await.len(),
+        0
+    );
+    assert_eq!(
+        found(&app, "q=ak yol&registered_from=2010-01-01")
+            .await
+            .len(),
+        2
+    );
+
+    let (_, body) = search(&app, "q=Ak yol gurlusyk&kind=legal_unit").await;
+    let hit = &body["results"][0];
+    assert_eq!(hit["stat_id"], older.to_string());
+    assert_eq!(hit["registered"], "2012-06-30");
+    // ХО «Ак йол гурлушык»: Ак at 4..6, йол at 7..10, гурлушык at 11..19.
+    assert_eq!(
+        hit["highlights"],
+        serde_json::json!([{"start": 4, "end": 6}, {"start": 7, "end": 10}, {"start": 11, "end": 19}])
+    );
 }
