@@ -20,19 +20,40 @@ pub struct TestApp {
     /// Passed to the `sanaw` binary when a test runs it against the same database.
     pub data_dir: std::path::PathBuf,
     pub database_url: Option<String>,
-    /// The PostgreSQL server and database to drop afterwards, when on PostgreSQL.
-    drop_database: Option<(String, String)>,
+    _database: Option<ScratchDatabase>,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for TestApp {
+/// A PostgreSQL database of one test, dropped when the test ends.
+pub struct ScratchDatabase {
+    /// Its URL, for the application and for the `sanaw` binary.
+    pub url: String,
+    server_url: String,
+    name: String,
+}
+
+impl ScratchDatabase {
+    /// A fresh database on the server `SANAW_TEST_DATABASE_URL` names;
+    /// none when the tests run on SQLite.
+    pub fn create() -> Option<ScratchDatabase> {
+        let server_url = std::env::var("SANAW_TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())?;
+        let (url, name) = fresh_postgres_database(&server_url);
+        Some(ScratchDatabase {
+            url,
+            server_url,
+            name,
+        })
+    }
+}
+
+impl Drop for ScratchDatabase {
     /// Leaves a developer's PostgreSQL server as it was.
     fn drop(&mut self) {
-        let Some((server_url, name)) = &self.drop_database else {
-            return;
-        };
-        if let Ok(mut admin) = PgConnection::establish(server_url) {
+        if let Ok(mut admin) = PgConnection::establish(&self.server_url) {
             // FORCE ends the still-running test server's connections.
+            let name = &self.name;
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
@@ -44,12 +65,8 @@ pub async fn spawn_app() -> TestApp {
         sanaw::telemetry::init();
     }
     let dir = tempfile::tempdir().expect("temporary folder");
-    let server_url = std::env::var("SANAW_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty());
-    let fresh = server_url.as_deref().map(fresh_postgres_database);
-    let database_url = fresh.as_ref().map(|(url, _)| url.clone());
-    let drop_database = server_url.zip(fresh.map(|(_, name)| name));
+    let database = ScratchDatabase::create();
+    let database_url = database.as_ref().map(|database| database.url.clone());
     let mut settings = Settings::new(
         dir.path().to_path_buf(),
         database_url.as_deref(),
@@ -70,7 +87,7 @@ pub async fn spawn_app() -> TestApp {
         client: awc::Client::default(),
         data_dir: dir.path().to_path_buf(),
         database_url,
-        drop_database,
+        _database: database,
         _dir: dir,
     }
 }

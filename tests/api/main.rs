@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod classifications;
+mod crash;
 mod docs;
 mod harness;
 mod loads;
