@@ -1,0 +1,350 @@
+//! Writing a name as a person would type it into the query box: in the other
+//! script, with one typo, sometimes with the legal form.
+//!
+//! The Latin → Cyrillic mapping is the Russian-style one of
+//! `generator.rs` (copied, since that file's items are private to it):
+//! ä→а, ö→о/ё, ü→у/ю, ň→н, j→дж, ý before a vowel → я/ю/е, and loan words
+//! keep their usual Cyrillic spelling (`Group` → `Групп`), as the tax and
+//! statistics extracts write them.
+
+// Several targets may include this file and each uses a different part of it.
+#![allow(dead_code)]
+
+/// The legal forms fixture (`code,name_tk,name_ru,abbreviations,kind`).
+const LEGAL_FORMS: &str = include_str!("../../fixtures/legal_forms_tm.csv");
+
+/// The scripts a query can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Turkmen Latin, with its letters (ä, ç, ň, ö, ş, ü, ý, ž).
+    Latin,
+    /// Russian-style Cyrillic.
+    Cyrillic,
+}
+
+impl Script {
+    /// The script most of a text's letters are in.
+    pub fn of(text: &str) -> Script {
+        let letters = text.chars().filter(|c| c.is_alphabetic());
+        let (cyrillic, latin) = letters.fold((0, 0), |(c, l), ch| {
+            if is_cyrillic(ch) {
+                (c + 1, l)
+            } else {
+                (c, l + 1)
+            }
+        });
+        if cyrillic > latin {
+            Script::Cyrillic
+        } else {
+            Script::Latin
+        }
+    }
+
+    /// The other one.
+    pub fn other(self) -> Script {
+        match self {
+            Script::Latin => Script::Cyrillic,
+            Script::Cyrillic => Script::Latin,
+        }
+    }
+
+    /// Writes a Turkmen Latin name in this script.
+    pub fn render(self, latin: &str) -> String {
+        match self {
+            Script::Latin => latin.to_owned(),
+            Script::Cyrillic => to_cyrillic(latin),
+        }
+    }
+}
+
+pub fn is_cyrillic(c: char) -> bool {
+    ('\u{400}'..='\u{4FF}').contains(&c)
+}
+
+// ---------------------------------------------------------------------------
+// Random numbers: SplitMix64, one small stream per query so that a query
+// does not depend on which others were drawn.
+
+/// SplitMix64's finaliser: a good 64-bit mixing function.
+pub fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A SplitMix64 stream.
+pub struct Rng(u64);
+
+impl Rng {
+    /// The stream of one item under one seed.
+    pub fn new(seed: u64, item: u64) -> Rng {
+        Rng(mix(seed ^ mix(item.wrapping_add(0x5EED))))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.0)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Latin → Cyrillic (after generator.rs, Russian style only)
+
+/// Loan words with their usual Cyrillic spelling (not a letter-by-letter one).
+#[rustfmt::skip]
+const LOANS: [(&str, &str); 44] = [
+    ("Invest", "Инвест"), ("Tech", "Тех"), ("Logistics", "Логистикс"), ("Group", "Групп"),
+    ("Trade", "Трейд"), ("Motors", "Моторс"), ("Global", "Глобал"), ("Servis", "Сервис"),
+    ("Plus", "Плюс"), ("Stroý", "Строй"), ("Express", "Экспресс"), ("Agro", "Агро"),
+    ("Media", "Медиа"), ("Consulting", "Консалтинг"), ("Energy", "Энерджи"), ("Telecom", "Телеком"),
+    ("Pharma", "Фарма"), ("Food", "Фуд"), ("Systems", "Системс"), ("Solutions", "Солюшнс"),
+    ("Engineering", "Инжиниринг"), ("Service", "Сервис"), ("Auto", "Авто"), ("Trans", "Транс"),
+    ("Market", "Маркет"), ("Textile", "Текстиль"), ("Style", "Стиль"), ("Holding", "Холдинг"),
+    ("Capital", "Капитал"), ("Import", "Импорт"), ("Export", "Экспорт"), ("Standard", "Стандарт"),
+    ("Lux", "Люкс"), ("Prime", "Прайм"), ("Smart", "Смарт"), ("Euro", "Евро"),
+    ("Digital", "Диджитал"), ("Design", "Дизайн"), ("Med", "Мед"), ("Oil", "Ойл"), ("Gas", "Газ"),
+    ("Build", "Билд"), ("Center", "Центр"), ("Company", "Компани"),
+];
+
+/// A Turkmen Latin name in Russian-style Cyrillic, word by word so that
+/// loan words keep their own spelling.
+pub fn to_cyrillic(text: &str) -> String {
+    text.split(' ')
+        .map(
+            |word| match LOANS.iter().find(|(latin, _)| *latin == word) {
+                Some((_, cyrillic)) => (*cyrillic).to_owned(),
+                None => letters_to_cyrillic(word),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn lower(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Pushes `mapped` for a source letter: capitalised if the letter was, all
+/// in capitals inside an all-caps word.
+fn push_cased(out: &mut String, mapped: &str, upper: bool, shout: bool) {
+    if !upper {
+        out.push_str(mapped);
+    } else if shout {
+        out.extend(mapped.chars().flat_map(char::to_uppercase));
+    } else {
+        let mut chars = mapped.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+}
+
+/// Whether the letter at `i` is a capital inside an all-caps word.
+fn shouting(chars: &[char], i: usize, step: usize) -> bool {
+    let next = chars.get(i + step).is_some_and(|c| c.is_uppercase());
+    let prev = i > 0 && chars[i - 1].is_uppercase();
+    next || prev
+}
+
+/// Letter by letter; ý before a vowel is one iotated letter (ýa → я).
+fn letters_to_cyrillic(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let l = lower(c);
+        let prev = (i > 0).then(|| lower(chars[i - 1]));
+        let next = chars.get(i + 1).map(|&n| lower(n));
+        let iotated = match (l, next) {
+            ('ý', Some('a')) => Some("я"),
+            ('ý', Some('u' | 'ü')) => Some("ю"),
+            ('ý', Some('e')) => Some("е"),
+            _ => None,
+        };
+        let step = if iotated.is_some() { 2 } else { 1 };
+        match iotated.or_else(|| cyrillic_letter(l, prev)) {
+            Some(mapped) => push_cased(&mut out, mapped, c != l, shouting(&chars, i, step)),
+            None => out.push(c),
+        }
+        i += step;
+    }
+    out
+}
+
+/// The Russian-style Cyrillic for one lower-case Latin letter after `prev`.
+fn cyrillic_letter(l: char, prev: Option<char>) -> Option<&'static str> {
+    let start = prev.is_none_or(|p| !p.is_alphabetic());
+    // Russian spelling softens ü after g, k, l (Гюндогар) and ö after g (Гёкдепе).
+    let soft = matches!(prev, Some('g' | 'k' | 'l'));
+    Some(match l {
+        'a' | 'ä' => "а",
+        'b' => "б",
+        'ç' => "ч",
+        'd' => "д",
+        'e' if start => "э",
+        'e' => "е",
+        'f' => "ф",
+        'g' => "г",
+        'h' => "х",
+        'i' => "и",
+        'j' => "дж",
+        'ž' => "ж",
+        'k' => "к",
+        'l' => "л",
+        'm' => "м",
+        'n' | 'ň' => "н",
+        'o' => "о",
+        'ö' if prev == Some('g') => "ё",
+        'ö' => "о",
+        'p' => "п",
+        'r' => "р",
+        's' => "с",
+        'ş' => "ш",
+        't' => "т",
+        'u' => "у",
+        'ü' if soft => "ю",
+        'ü' => "у",
+        'w' | 'v' => "в",
+        'y' => "ы",
+        'ý' => "й",
+        'z' => "з",
+        'c' => "ц",
+        'q' => "к",
+        'x' => "кс",
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Typos
+
+/// Letters a substitution draws from, per script (as in generator.rs).
+const LATIN_LETTERS: &[char] = &[
+    'a', 'b', 'd', 'e', 'g', 'h', 'i', 'k', 'l', 'm', 'n', 'o', 'r', 's', 't', 'u', 'y', 'ý', 'ä',
+    'ü',
+];
+const CYRILLIC_LETTERS: &[char] = &[
+    'а', 'б', 'г', 'д', 'е', 'и', 'к', 'л', 'м', 'н', 'о', 'р', 'с', 'т', 'у', 'ы', 'й', 'х',
+];
+
+/// The shortest word a typo goes into: shorter words must be typed right.
+pub const TYPO_MIN_LETTERS: usize = 5;
+
+/// What a typo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typo {
+    Substituted,
+    Deleted,
+    Transposed,
+}
+
+/// The text with one letter substituted, deleted or swapped with the next
+/// one, inside one word of at least [`TYPO_MIN_LETTERS`] letters; `None`
+/// when it has no such word. `differs` says whether a candidate really
+/// differs from the text as the search sees it (a substitution of `й` for
+/// `ы` folds to the same letter and would be no typo at all).
+pub fn with_typo(
+    rng: &mut Rng,
+    text: &str,
+    differs: impl Fn(&str) -> bool,
+) -> Option<(String, Typo)> {
+    let words: Vec<&str> = text.split(' ').collect();
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&w| words[w].chars().filter(|c| c.is_alphabetic()).count() >= TYPO_MIN_LETTERS)
+        .collect();
+    if long.is_empty() {
+        return None;
+    }
+    // A few tries: some draws fold back to the original.
+    for _ in 0..16 {
+        let w = long[rng.below(long.len())];
+        let (word, typo) = typo_in_word(rng, words[w]);
+        let mut changed: Vec<&str> = words.clone();
+        changed[w] = &word;
+        let candidate = changed.join(" ");
+        if differs(&candidate) {
+            return Some((candidate, typo));
+        }
+    }
+    None
+}
+
+fn typo_in_word(rng: &mut Rng, word: &str) -> (String, Typo) {
+    let mut chars: Vec<char> = word.chars().collect();
+    let letters: Vec<usize> = (0..chars.len())
+        .filter(|&i| chars[i].is_alphabetic())
+        .collect();
+    let i = letters[rng.below(letters.len())];
+    let swappable = chars
+        .get(i + 1)
+        .is_some_and(|c| c.is_alphabetic() && lower(*c) != lower(chars[i]));
+    let typo = match rng.below(3) {
+        0 => {
+            chars.remove(i);
+            Typo::Deleted
+        }
+        1 if swappable => {
+            chars.swap(i, i + 1);
+            Typo::Transposed
+        }
+        _ => {
+            let alphabet = if is_cyrillic(chars[i]) {
+                CYRILLIC_LETTERS
+            } else {
+                LATIN_LETTERS
+            };
+            let mut replacement = alphabet[rng.below(alphabet.len())];
+            if replacement == lower(chars[i]) {
+                replacement = alphabet[(rng.below(alphabet.len() - 1) + 1) % alphabet.len()];
+            }
+            chars[i] = if chars[i].is_uppercase() {
+                replacement.to_uppercase().next().unwrap_or(replacement)
+            } else {
+                replacement
+            };
+            Typo::Substituted
+        }
+    };
+    (chars.into_iter().collect(), typo)
+}
+
+// ---------------------------------------------------------------------------
+// Legal forms
+
+/// The usual abbreviation of a legal form in a script (`HJ`, `ХО`), from the
+/// fixture: the first of its abbreviations in that script.
+pub fn form_abbreviation(code: &str, script: Script) -> Option<&'static str> {
+    let line = LEGAL_FORMS
+        .lines()
+        .skip(1)
+        .find(|line| line.split(',').next() == Some(code))?;
+    let abbreviations = line.split(',').nth(3)?;
+    abbreviations
+        .split('|')
+        .find(|a| a.chars().any(is_cyrillic) == (script == Script::Cyrillic))
+}
+
+// ---------------------------------------------------------------------------
+// Percent-encoding a query parameter
+
+/// Encodes a query parameter value (UTF-8 bytes, everything but the
+/// unreserved characters escaped).
+pub fn percent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(byte))
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
