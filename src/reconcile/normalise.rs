@@ -178,8 +178,94 @@ fn region_names() -> &'static [(String, &'static str)] {
     })
 }
 
+/// Endings of Turkmen and Russian surnames, folded (`-ow`, `-ewa`, `-ов`, `-ева`).
+const SURNAME: [&str; 4] = ["ow", "ew", "owa", "ewa"];
+
+/// Whether a folded word is shaped like a surname.
+pub fn is_surname(token: &str) -> bool {
+    token.len() > 4 && SURNAME.iter().any(|s| token.ends_with(s))
+}
+
+/// Whether folded name words are a person's: Turkmen and Russian surnames
+/// and patronymics have telling endings (`Orazow`, `Orazowa`, `Berdiýewiç`,
+/// `Myratowna`, `Оразов`); a name with a patronymic, or a surname with
+/// initials or one or two more words, is a person's.
+pub fn looks_like_person(tokens: &[String]) -> bool {
+    const PATRONYMIC: [&str; 6] = ["owic", "ewic", "owna", "ewna", "ogly", "gyzy"];
+    let full: Vec<&String> = tokens.iter().filter(|t| t.len() > 1).collect();
+    if full
+        .iter()
+        .any(|t| PATRONYMIC.iter().any(|p| t.ends_with(p)))
+    {
+        return true;
+    }
+    let has_initials = tokens.iter().any(|t| t.len() == 1);
+    let surname = full.iter().any(|t| is_surname(t));
+    surname && (has_initials || (2..=3).contains(&full.len()))
+}
+
+/// A person's surname and first initial, however the rest is written:
+/// `Orazow Aman Berdiýewiç`, `Orazow A.B.` and `A. Orazow` all give
+/// (`orazow`, `a`). None when the words are not a person's.
+pub fn surname_and_initial(tokens: &[String]) -> Option<(&str, char)> {
+    if !looks_like_person(tokens) {
+        return None;
+    }
+    let at = tokens.iter().position(|t| is_surname(t))?;
+    let initial = tokens
+        .iter()
+        .enumerate()
+        .find(|(other, _)| *other != at)
+        .and_then(|(_, given)| given.chars().next())?;
+    Some((tokens[at].as_str(), initial))
+}
+
+/// English loan words as Latin and as Russian Cyrillic write them: `Групп`
+/// folds to `grup`, `Group` to `group`; `Ойл` and `Oil` would never meet
+/// letter by letter. The Cyrillic spelling's folded form is read as the
+/// Latin one's.
+#[rustfmt::skip]
+const LOAN_WORDS: &[(&str, &str)] = &[
+    ("Group", "Групп"), ("Trade", "Трейд"), ("Energy", "Энерджи"), ("Euro", "Евро"),
+    ("Telecom", "Телеком"), ("Digital", "Диджитал"), ("Oil", "Ойл"), ("Gas", "Газ"),
+    ("Auto", "Авто"), ("Express", "Экспресс"), ("Logistics", "Логистикс"), ("Motors", "Моторс"),
+    ("Systems", "Системс"), ("Solutions", "Солюшнс"), ("Consulting", "Консалтинг"),
+    ("Engineering", "Инжиниринг"), ("Textile", "Текстиль"), ("Style", "Стиль"),
+    ("Holding", "Холдинг"), ("Lux", "Люкс"), ("Prime", "Прайм"), ("Smart", "Смарт"),
+    ("Design", "Дизайн"), ("Build", "Билд"), ("Center", "Центр"), ("Company", "Компани"),
+    ("Service", "Сервис"), ("Food", "Фуд"), ("Tech", "Тех"), ("Media", "Медиа"),
+    ("Market", "Маркет"), ("Capital", "Капитал"), ("Standard", "Стандарт"),
+];
+
+/// Folded Cyrillic spelling → folded Latin spelling, where they differ.
+fn loan_words() -> &'static HashMap<String, String> {
+    static WORDS: OnceLock<HashMap<String, String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        LOAN_WORDS
+            .iter()
+            .filter_map(|(latin, cyrillic)| {
+                let from = folded_words(cyrillic).concat();
+                let to = folded_words(latin).concat();
+                (from != to).then_some((from, to))
+            })
+            .collect()
+    })
+}
+
 /// Folds text (an address, a person's name) to comparable tokens, keeping every word.
 pub fn tokens(text: &str) -> Vec<String> {
+    let loans = loan_words();
+    let mut words = folded_words(text);
+    for word in &mut words {
+        if let Some(latin) = loans.get(word.as_str()) {
+            word.clone_from(latin);
+        }
+    }
+    words
+}
+
+/// The folded words of a text, letter by letter.
+fn folded_words(text: &str) -> Vec<String> {
     fold(text)
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|token| !token.is_empty())
@@ -491,6 +577,39 @@ fn legal_forms() -> &'static [FormSpelling] {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn loan_words_in_russian_spelling_meet_their_latin_spelling() {
+        for (latin, cyrillic) in [
+            ("Altyn Group", "Алтын Групп"),
+            ("Ak Oil Trade", "Ак Ойл Трейд"),
+            ("Euro Digital", "Евро Диджитал"),
+        ] {
+            assert_eq!(
+                name(latin).key(),
+                name(cyrillic).key(),
+                "{latin} / {cyrillic}"
+            );
+        }
+        // Turkmen Latin writes "auto" as Russian does.
+        assert_eq!(name("Awto Merkez").key(), name("Auto Merkez").key());
+    }
+
+    #[test]
+    fn a_person_is_their_surname_and_first_initial_however_written() {
+        let key =
+            |text: &str| surname_and_initial(&name(text).tokens).map(|(s, i)| format!("{s} {i}"));
+        for written in [
+            "Orazow Aman Berdiýewiç",
+            "Orazow A.B.",
+            "А. Оразов",
+            "Оразов Аман",
+        ] {
+            assert_eq!(key(written).as_deref(), Some("orazow a"), "{written}");
+        }
+        assert_eq!(key("Altyn Ýol"), None);
+    }
+
     use super::*;
 
     fn key(text: &str) -> String {

@@ -55,7 +55,8 @@ impl Profile {
         let legal_form = legal_form
             .map(str::to_owned)
             .or(name.legal_form.map(str::to_owned));
-        let person = legal_form.as_deref() == Some("IE") || looks_like_person(&name.tokens);
+        let person =
+            legal_form.as_deref() == Some("IE") || normalise::looks_like_person(&name.tokens);
         let place = address.map(normalise::place).unwrap_or_default();
         // A source that leaves the region empty often still names the town.
         let region = region.or(place.region);
@@ -99,14 +100,7 @@ impl Profile {
         if !self.person {
             return None;
         }
-        let tokens = &self.name.tokens;
-        let at = tokens.iter().position(|t| is_surname(t))?;
-        let initial = tokens
-            .iter()
-            .enumerate()
-            .find(|(other, _)| *other != at)
-            .and_then(|(_, given)| given.chars().next())?;
-        Some((tokens[at].as_str(), initial))
+        normalise::surname_and_initial(&self.name.tokens)
     }
 }
 
@@ -265,31 +259,6 @@ fn compare_names(a: &Profile, b: &Profile) -> (Level, f64) {
         _ => Level::Disagree,
     };
     (level, similarity)
-}
-
-/// Turkmen and Russian surnames and patronymics have telling endings
-/// (`Orazow`, `Orazowa`, `Berdiýewiç`, `Myratowna`, `Оразов`); a name with a
-/// patronymic, or a surname with initials, is a person's.
-/// Endings of Turkmen and Russian surnames, folded (`-ow`, `-ewa`, `-ов`, `-ева`).
-const SURNAME: [&str; 4] = ["ow", "ew", "owa", "ewa"];
-
-/// Whether a folded word is shaped like a surname.
-fn is_surname(token: &str) -> bool {
-    token.len() > 4 && SURNAME.iter().any(|s| token.ends_with(s))
-}
-
-fn looks_like_person(tokens: &[String]) -> bool {
-    const PATRONYMIC: [&str; 6] = ["owic", "ewic", "owna", "ewna", "ogly", "gyzy"];
-    let full: Vec<&String> = tokens.iter().filter(|t| t.len() > 1).collect();
-    if full
-        .iter()
-        .any(|t| PATRONYMIC.iter().any(|p| t.ends_with(p)))
-    {
-        return true;
-    }
-    let has_initials = tokens.iter().any(|t| t.len() == 1);
-    let surname = full.iter().any(|t| is_surname(t));
-    surname && (has_initials || (2..=3).contains(&full.len()))
 }
 
 /// `Orazow Aman Berdiýewiç`, `Orazow A.B.`, `A. Orazow` and `Aman Orazow`:

@@ -13,7 +13,7 @@ use tantivy::schema::TantivyDocument;
 use tantivy::{DateTime, IndexWriter, Term};
 
 use super::document::UnitDocument;
-use super::order;
+use super::{order, query};
 use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::Record;
@@ -169,6 +169,10 @@ fn tantivy_document(
         let normal = normalise::name(name);
         document.add_text(fields.names, normal.key());
         document.add_text(fields.name_keys, normal.compact());
+        // `Orazow A.B.` is found by `Orazow Aman Berdiýewiç` through this key.
+        if let Some(person) = query::person_key(&normal.tokens) {
+            document.add_text(fields.name_keys, person);
+        }
     }
     for identifier in &unit.identifiers {
         document.add_text(fields.identifiers, identifier);

@@ -362,8 +362,36 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
         clauses.push((Occur::Should, Box::new(all_words)));
         let whole = Term::from_field_text(fields.name_keys, &words.concat());
         clauses.push((Occur::Should, scored(exact(whole), 10.0)));
+        if let Some(person) = person_key(&words) {
+            // A person is often registered by surname and initials only:
+            // the full name typed must still find them, typo included.
+            let key = Term::from_field_text(fields.name_keys, &person);
+            clauses.push((Occur::Should, scored(exact(key.clone()), 9.0)));
+            let near = FuzzyTermQuery::new(key, 1, true);
+            clauses.push((Occur::Should, scored(Box::new(near), 7.0)));
+        }
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// A person's name as the index keys it: surname and first initial
+/// (`orazow a`; the space keeps it apart from run-together firm names).
+/// When no word has a surname's ending (a typo in it), the first full word
+/// is taken, as registers write the surname first.
+pub fn person_key(words: &[String]) -> Option<String> {
+    if let Some((surname, initial)) = normalise::surname_and_initial(words) {
+        return Some(format!("{surname} {initial}"));
+    }
+    if !normalise::looks_like_person(words) {
+        return None;
+    }
+    let (at, surname) = words.iter().enumerate().find(|(_, word)| word.len() > 1)?;
+    let initial = words
+        .iter()
+        .enumerate()
+        .find(|(other, _)| *other != at)
+        .and_then(|(_, given)| given.chars().next())?;
+    Some(format!("{surname} {initial}"))
 }
 
 /// One query word: in a name exactly (2), or within its typo allowance (1),

@@ -562,3 +562,31 @@ async fn registration_dates_narrow_the_answer_and_matched_words_are_marked() {
         serde_json::json!([{"start": 4, "end": 6}, {"start": 7, "end": 10}, {"start": 11, "end": 19}])
     );
 }
+
+#[actix_web::test]
+async fn a_person_registered_by_initials_and_a_loan_word_in_russian_spelling_are_found() {
+    let app = spawn_app().await;
+    let (person, _) = app
+        .legal_unit(justice("J9200001", "Orazow A.B.", "2015-01-01"))
+        .await;
+    // A namesake's given name and patronymic, in full, under another surname.
+    app.legal_unit(justice("J9200002", "Nurow Aman Berdiýewiç", "2015-01-01"))
+        .await;
+    let (oil, _) = app
+        .legal_unit(justice("J9200003", "«Ak Oil Trade» HJ", "2015-01-01"))
+        .await;
+    indexed(&app).await;
+
+    for typed in [
+        "Оразов Аман Бердыевич",
+        "Оразоу Аман Бердыевич",
+        "Orazow Aman",
+    ] {
+        assert_eq!(
+            found(&app, &format!("q={typed}")).await[0],
+            person.to_string(),
+            "{typed}"
+        );
+    }
+    assert_eq!(found(&app, "q=Ак Ойл Трейд").await[0], oil.to_string());
+}
