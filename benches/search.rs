@@ -935,6 +935,7 @@ fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
             ..Filters::default()
         },
         limit: 10,
+        ..SearchRequest::default()
     };
     let time = |facets: bool| {
         let started = Instant::now();

@@ -432,6 +432,10 @@ pub fn fold(text: &str) -> String {
                     _ => 'o',
                 });
             }
+            // After a vowel, Russian е is sounded ýe: Ходжаев = Hojaýew.
+            ('е', _) if previous.is_some_and(|p| p.is_ascii_alphabetic() && !is_consonant(p)) => {
+                out.push_str("ye");
+            }
             _ => push_folded(&mut out, c),
         }
         previous = out.chars().last();
@@ -577,6 +581,13 @@ fn legal_forms() -> &'static [FormSpelling] {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn russian_e_after_a_vowel_is_turkmen_ye() {
+        assert_eq!(fold("Ходжаев"), fold("Hojaýew"));
+        assert_eq!(fold("Нурыев"), "nuryyew");
+        assert_eq!(fold("Берекет"), "bereket");
+    }
 
     #[test]
     fn loan_words_in_russian_spelling_meet_their_latin_spelling() {

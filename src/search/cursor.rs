@@ -37,7 +37,7 @@ impl Cursor {
                 "r|{:08x}.{}.{}.{}",
                 r.score.to_bits(),
                 r.alive,
-                r.words,
+                r.length_gap,
                 r.unit
             ),
             Position::Name(key) => format!("n|{key}"),
@@ -84,7 +84,7 @@ fn parse_relevance(key: &str) -> Option<Relevance> {
     let relevance = Relevance {
         score,
         alive: number()?,
-        words: number()?,
+        length_gap: number()?,
         unit: number()?,
     };
     score.is_finite().then_some(relevance)
@@ -100,7 +100,7 @@ mod tests {
             Position::Relevance(Relevance {
                 score: 12.5,
                 alive: 1,
-                words: 3,
+                length_gap: 3,
                 unit: 100_000_011,
             }),
             Position::Name("ak yol\u{1}0000000042".into()),

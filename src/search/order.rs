@@ -48,15 +48,16 @@ pub enum Position {
 }
 
 /// A unit's relevance to one query, with the tie-breaks that make it total:
-/// active before dead, shorter name before longer, lower unit number first.
+/// active before dead, a name as long as the query before longer or shorter
+/// ones, lower unit number first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Relevance {
     /// The query's score: a sum of constants, the same on every page.
     pub score: Score,
     /// 1 for an active unit.
     pub alive: u64,
-    /// Words in the shown name.
-    pub words: u64,
+    /// How many words the shown name has more or fewer than the query.
+    pub length_gap: u64,
     /// The unit number.
     pub unit: u64,
 }
@@ -68,7 +69,7 @@ impl Relevance {
         (
             self.score,
             self.alive,
-            Reverse(self.words),
+            Reverse(self.length_gap),
             Reverse(self.unit),
         )
     }
@@ -99,9 +100,11 @@ pub fn registered_key(registered: Option<NaiveDate>, unit: u64) -> u64 {
     (day << 32) | (unit & 0xffff_ffff)
 }
 
-/// The best `limit` units by relevance after `after` (all, without it).
+/// The best `limit` units by relevance to a query of `query_words` words,
+/// after `after` (all, without it).
 pub fn by_relevance(
     limit: usize,
+    query_words: u64,
     after: Option<Relevance>,
 ) -> impl Collector<Fruit = Vec<(Option<Relevance>, DocAddress)>> {
     TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
@@ -118,7 +121,7 @@ pub fn by_relevance(
             let relevance = Relevance {
                 score,
                 alive: value(&alive),
-                words: value(&words),
+                length_gap: value(&words).abs_diff(query_words),
                 unit: value(&unit),
             };
             // Units at or before the cursor sort below every other (None <
@@ -139,6 +142,7 @@ pub fn by_key(
     sort: Sort,
     after: Option<&Position>,
     limit: usize,
+    query_words: u64,
 ) -> Result<Vec<(Position, DocAddress)>, SearchError> {
     let top = TopDocs::with_limit(limit);
     match sort {
@@ -184,7 +188,7 @@ pub fn by_key(
                 Some(Position::Relevance(key)) => Some(*key),
                 _ => None,
             };
-            let found = searcher.search(&query, &by_relevance(limit, after))?;
+            let found = searcher.search(&query, &by_relevance(limit, query_words, after))?;
             Ok(found
                 .into_iter()
                 .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
@@ -246,11 +250,11 @@ mod tests {
     }
 
     #[test]
-    fn relevance_ranks_score_then_living_then_short_names_then_low_numbers() {
-        let key = |score, alive, words, unit| Relevance {
+    fn relevance_ranks_score_then_living_then_names_as_long_as_the_query_then_low_numbers() {
+        let key = |score, alive, length_gap, unit| Relevance {
             score,
             alive,
-            words,
+            length_gap,
             unit,
         };
         let ordered = [

@@ -47,6 +47,11 @@ pub struct SearchRequest {
 }
 
 impl SearchRequest {
+    /// How many name words the query box holds (legal-form words aside).
+    pub fn query_words(&self) -> u64 {
+        normalise::name(&self.text).tokens.len() as u64
+    }
+
     /// What identifies the query across pages: its words, filters and order.
     /// The limit may change from page to page.
     pub fn fingerprint(&self) -> u64 {
@@ -184,7 +189,11 @@ pub fn search_with_facets(
                 Some(Position::Relevance(key)) => Some(*key),
                 _ => None,
             };
-            let collectors = (order::by_relevance(wanted, after), Count, facets);
+            let collectors = (
+                order::by_relevance(wanted, request.query_words(), after),
+                Count,
+                facets,
+            );
             let (top, total, aggregated) = searcher.search(&query, &collectors)?;
             let page = top
                 .into_iter()
@@ -201,6 +210,7 @@ pub fn search_with_facets(
                 sort,
                 after.as_ref(),
                 wanted,
+                request.query_words(),
             )?;
             (page, total, aggregated)
         }
@@ -217,7 +227,8 @@ pub fn search_with_facets(
 /// Runs a search for suggestions: the best few by relevance, no counts.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
     let searcher = index.reader().searcher();
-    let collector = order::by_relevance(request.limit.clamp(1, MAX_LIMIT), None);
+    let limit = request.limit.clamp(1, MAX_LIMIT);
+    let collector = order::by_relevance(limit, request.query_words(), None);
     let top = searcher.search(&request_query(index, request), &collector)?;
     let page = top
         .into_iter()
