@@ -192,17 +192,21 @@ fn tantivy_document(
             document.add_text(field, value);
         }
     }
-    for level in unit.activity_levels().into_iter().chain(section) {
+    for level in unit.activity_levels() {
         document.add_text(fields.activity, level);
+    }
+    if let Some(section) = section {
+        document.add_text(fields.activity, &section);
+        document.add_text(fields.section, &section);
     }
     if let Some(date) = unit.registered {
         document.add_date(fields.registered, day(date));
     }
-    document.add_u64(fields.alive, u64::from(unit.status == "active"));
     let number = unit.stat_id.unit_number() as u64;
     let shown = unit.name.as_deref().map(normalise::name);
     let words = shown.as_ref().map_or(0, |normal| normal.tokens.len());
-    document.add_u64(fields.name_words, words as u64);
+    let alive = unit.status == "active";
+    document.add_u64(fields.tiebreak, order::tiebreak(alive, words, number));
     document.add_text(
         fields.sort_name,
         order::name_key(shown.as_ref().map(|n| n.key()).as_deref(), number),

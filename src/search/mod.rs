@@ -155,10 +155,11 @@ pub struct Fields {
     pub sector: Field,
     /// Registration date.
     pub registered: Field,
-    /// 1 for an active unit: ranks it before dead ones at equal relevance.
-    pub alive: Field,
-    /// How many words the shown name has: shorter names first at equal relevance.
-    pub name_words: Field,
+    /// Whether the unit is active, its name's length and its number, packed
+    /// in one number (`order::tiebreak`): what breaks ties of relevance.
+    pub tiebreak: Field,
+    /// The activity's NACE section letter: the activity facet.
+    pub section: Field,
     /// The size class (confidential): filtered and counted, never stored.
     pub size_class: Field,
     /// The folded shown name and the unit number: the name order, unique per unit.
@@ -187,8 +188,8 @@ impl Fields {
             legal_form: field("legal_form")?,
             sector: field("sector")?,
             registered: field("registered")?,
-            alive: field("alive")?,
-            name_words: field("name_words")?,
+            tiebreak: field("tiebreak")?,
+            section: field("section")?,
             size_class: field("size_class")?,
             sort_name: field("sort_name")?,
             sort_registered: field("sort_registered")?,
@@ -212,8 +213,8 @@ fn schema() -> Schema {
     builder.add_text_field("activity", STRING | FAST);
     let date = DateOptions::from(INDEXED).set_stored().set_fast();
     builder.add_date_field("registered", date);
-    builder.add_u64_field("alive", FAST);
-    builder.add_u64_field("name_words", FAST);
+    builder.add_u64_field("tiebreak", FAST);
+    builder.add_text_field("section", STRING | FAST);
     builder.add_text_field("size_class", STRING | FAST);
     builder.add_text_field("sort_name", STRING | FAST);
     builder.add_u64_field("sort_registered", INDEXED | FAST);

@@ -161,8 +161,8 @@ const FACETS: [(&str, u32); 6] = [
     ("region", 20),
     ("legal_form", 100),
     ("sector", 50),
-    // Every level of every code is indexed; the sections are picked out below.
-    ("activity", 5_000),
+    // Counted by NACE section (21 letters), shown as `activity`.
+    ("section", 30),
 ];
 
 /// The facet derived from confidential figures.
@@ -304,9 +304,13 @@ fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>
                 }),
                 _ => None,
             })
-            // Activity: the sections (one letter), not every level of every code.
-            .filter(|facet| name != "activity" || facet.value.len() == 1)
             .collect();
+        // The activity filter takes section letters, so the facet is named after it.
+        let name = if name == "section" {
+            "activity".to_owned()
+        } else {
+            name
+        };
         facets.insert(name, counts);
     }
     facets

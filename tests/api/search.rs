@@ -193,6 +193,12 @@ async fn filters_narrow_the_answer_and_activity_takes_a_subtree() {
         [software.to_string()],
         "no words: filters only"
     );
+    let (_, body) = search(&app, "q=Altyn&kind=legal_unit").await;
+    assert_eq!(
+        body["facets"]["activity"],
+        serde_json::json!([{"value": "C", "count": 1}, {"value": "K", "count": 1}]),
+        "activity counted by NACE section"
+    );
     assert_eq!(found(&app, "q=Altyn&region=TM-S").await.len(), 2);
     assert!(found(&app, "q=Altyn&region=TM-M").await.is_empty());
     assert!(found(&app, "q=Altyn&status=liquidated").await.is_empty());
