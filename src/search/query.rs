@@ -357,24 +357,28 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
     let identifier = Term::from_field_text(fields.identifiers, text.trim());
     clauses.push((Occur::Should, scored(exact(identifier), 100.0)));
     if !words.is_empty() {
+        // Every word must be found, but in a long query one may be missing.
+        // Up to two words that is a plain intersection, which tantivy walks
+        // far faster than a counted union.
+        let occur = if words.len() > 2 {
+            Occur::Should
+        } else {
+            Occur::Must
+        };
         let groups: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
             .enumerate()
-            .map(|(at, word)| {
-                (
-                    Occur::Should,
-                    word_query(fields, word, at + 1 == words.len()),
-                )
-            })
+            .map(|(at, word)| (occur, word_query(fields, word, at + 1 == words.len())))
             .collect();
-        // Every word must be found, but in a long query one may be missing.
-        let required = if groups.len() > 2 {
-            groups.len() - 1
+        let all_words: Box<dyn Query> = if words.len() > 2 {
+            let required = groups.len() - 1;
+            Box::new(BooleanQuery::with_minimum_required_clauses(
+                groups, required,
+            ))
         } else {
-            groups.len()
+            Box::new(BooleanQuery::new(groups))
         };
-        let all_words = BooleanQuery::with_minimum_required_clauses(groups, required);
-        clauses.push((Occur::Should, Box::new(all_words)));
+        clauses.push((Occur::Should, all_words));
         let whole = Term::from_field_text(fields.name_keys, &words.concat());
         clauses.push((Occur::Should, scored(exact(whole), 10.0)));
         if let Some(person) = person_key(&words) {
