@@ -1168,6 +1168,26 @@ fn shouting(chars: &[char], i: usize, step: usize) -> bool {
     next || prev
 }
 
+/// A Turkmen Latin name as Russian extracts write it, word by word: loan
+/// words keep their usual spelling (`Group` → `Групп`), the rest goes
+/// letter by letter. For other benches' query writers.
+pub fn to_russian(text: &str) -> String {
+    text.split(' ')
+        .map(
+            |word| match LOANS.iter().find(|(latin, _)| *latin == word) {
+                Some((_, cyrillic)) => (*cyrillic).to_owned(),
+                None => to_cyrillic(word, false),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A letter in lower case (for other benches' query writers too).
+pub fn lower_letter(c: char) -> char {
+    lower(c)
+}
+
 /// Transliterates Turkmen Latin into Cyrillic: Russian-style (what Russian
 /// extracts use: ä→а, ö→о/ё, ü→у/ю, ň→н, j→дж) or Turkmen Cyrillic.
 fn to_cyrillic(text: &str, turkmen: bool) -> String {

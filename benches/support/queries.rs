@@ -1,14 +1,16 @@
 //! Writing a name as a person would type it into the query box: in the other
 //! script, with one typo, sometimes with the legal form.
 //!
-//! The Latin → Cyrillic mapping is the Russian-style one of
-//! `generator.rs` (copied, since that file's items are private to it):
-//! ä→а, ö→о/ё, ü→у/ю, ň→н, j→дж, ý before a vowel → я/ю/е, and loan words
-//! keep their usual Cyrillic spelling (`Group` → `Групп`), as the tax and
-//! statistics extracts write them.
+//! The Latin → Cyrillic mapping is the generator's Russian-style one
+//! (`generator::to_russian`): ä→а, ö→о/ё, ü→у/ю, ň→н, j→дж, ý before a
+//! vowel → я/ю/е, and loan words keep their usual Cyrillic spelling
+//! (`Group` → `Групп`), as the tax and statistics extracts write them. The
+//! including target must include `support/generator.rs` as `generator`.
 
 // Several targets may include this file and each uses a different part of it.
 #![allow(dead_code)]
+
+use crate::generator::{lower_letter as lower, to_russian};
 
 /// The legal forms fixture (`code,name_tk,name_ru,abbreviations,kind`).
 const LEGAL_FORMS: &str = include_str!("../../fixtures/legal_forms_tm.csv");
@@ -52,7 +54,7 @@ impl Script {
     pub fn render(self, latin: &str) -> String {
         match self {
             Script::Latin => latin.to_owned(),
-            Script::Cyrillic => to_cyrillic(latin),
+            Script::Cyrillic => to_russian(latin),
         }
     }
 }
@@ -90,136 +92,6 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next()) * n as u128) >> 64) as usize
     }
-}
-
-// ---------------------------------------------------------------------------
-// Latin → Cyrillic (after generator.rs, Russian style only)
-
-/// Loan words with their usual Cyrillic spelling (not a letter-by-letter one).
-#[rustfmt::skip]
-const LOANS: [(&str, &str); 44] = [
-    ("Invest", "Инвест"), ("Tech", "Тех"), ("Logistics", "Логистикс"), ("Group", "Групп"),
-    ("Trade", "Трейд"), ("Motors", "Моторс"), ("Global", "Глобал"), ("Servis", "Сервис"),
-    ("Plus", "Плюс"), ("Stroý", "Строй"), ("Express", "Экспресс"), ("Agro", "Агро"),
-    ("Media", "Медиа"), ("Consulting", "Консалтинг"), ("Energy", "Энерджи"), ("Telecom", "Телеком"),
-    ("Pharma", "Фарма"), ("Food", "Фуд"), ("Systems", "Системс"), ("Solutions", "Солюшнс"),
-    ("Engineering", "Инжиниринг"), ("Service", "Сервис"), ("Auto", "Авто"), ("Trans", "Транс"),
-    ("Market", "Маркет"), ("Textile", "Текстиль"), ("Style", "Стиль"), ("Holding", "Холдинг"),
-    ("Capital", "Капитал"), ("Import", "Импорт"), ("Export", "Экспорт"), ("Standard", "Стандарт"),
-    ("Lux", "Люкс"), ("Prime", "Прайм"), ("Smart", "Смарт"), ("Euro", "Евро"),
-    ("Digital", "Диджитал"), ("Design", "Дизайн"), ("Med", "Мед"), ("Oil", "Ойл"), ("Gas", "Газ"),
-    ("Build", "Билд"), ("Center", "Центр"), ("Company", "Компани"),
-];
-
-/// A Turkmen Latin name in Russian-style Cyrillic, word by word so that
-/// loan words keep their own spelling.
-pub fn to_cyrillic(text: &str) -> String {
-    text.split(' ')
-        .map(
-            |word| match LOANS.iter().find(|(latin, _)| *latin == word) {
-                Some((_, cyrillic)) => (*cyrillic).to_owned(),
-                None => letters_to_cyrillic(word),
-            },
-        )
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn lower(c: char) -> char {
-    c.to_lowercase().next().unwrap_or(c)
-}
-
-/// Pushes `mapped` for a source letter: capitalised if the letter was, all
-/// in capitals inside an all-caps word.
-fn push_cased(out: &mut String, mapped: &str, upper: bool, shout: bool) {
-    if !upper {
-        out.push_str(mapped);
-    } else if shout {
-        out.extend(mapped.chars().flat_map(char::to_uppercase));
-    } else {
-        let mut chars = mapped.chars();
-        if let Some(first) = chars.next() {
-            out.extend(first.to_uppercase());
-            out.push_str(chars.as_str());
-        }
-    }
-}
-
-/// Whether the letter at `i` is a capital inside an all-caps word.
-fn shouting(chars: &[char], i: usize, step: usize) -> bool {
-    let next = chars.get(i + step).is_some_and(|c| c.is_uppercase());
-    let prev = i > 0 && chars[i - 1].is_uppercase();
-    next || prev
-}
-
-/// Letter by letter; ý before a vowel is one iotated letter (ýa → я).
-fn letters_to_cyrillic(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let l = lower(c);
-        let prev = (i > 0).then(|| lower(chars[i - 1]));
-        let next = chars.get(i + 1).map(|&n| lower(n));
-        let iotated = match (l, next) {
-            ('ý', Some('a')) => Some("я"),
-            ('ý', Some('u' | 'ü')) => Some("ю"),
-            ('ý', Some('e')) => Some("е"),
-            _ => None,
-        };
-        let step = if iotated.is_some() { 2 } else { 1 };
-        match iotated.or_else(|| cyrillic_letter(l, prev)) {
-            Some(mapped) => push_cased(&mut out, mapped, c != l, shouting(&chars, i, step)),
-            None => out.push(c),
-        }
-        i += step;
-    }
-    out
-}
-
-/// The Russian-style Cyrillic for one lower-case Latin letter after `prev`.
-fn cyrillic_letter(l: char, prev: Option<char>) -> Option<&'static str> {
-    let start = prev.is_none_or(|p| !p.is_alphabetic());
-    // Russian spelling softens ü after g, k, l (Гюндогар) and ö after g (Гёкдепе).
-    let soft = matches!(prev, Some('g' | 'k' | 'l'));
-    Some(match l {
-        'a' | 'ä' => "а",
-        'b' => "б",
-        'ç' => "ч",
-        'd' => "д",
-        'e' if start => "э",
-        'e' => "е",
-        'f' => "ф",
-        'g' => "г",
-        'h' => "х",
-        'i' => "и",
-        'j' => "дж",
-        'ž' => "ж",
-        'k' => "к",
-        'l' => "л",
-        'm' => "м",
-        'n' | 'ň' => "н",
-        'o' => "о",
-        'ö' if prev == Some('g') => "ё",
-        'ö' => "о",
-        'p' => "п",
-        'r' => "р",
-        's' => "с",
-        'ş' => "ш",
-        't' => "т",
-        'u' => "у",
-        'ü' if soft => "ю",
-        'ü' => "у",
-        'w' | 'v' => "в",
-        'y' => "ы",
-        'ý' => "й",
-        'z' => "з",
-        'c' => "ц",
-        'q' => "к",
-        'x' => "кс",
-        _ => return None,
-    })
 }
 
 // ---------------------------------------------------------------------------
