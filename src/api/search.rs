@@ -1,15 +1,16 @@
 //! Finding units: `GET /api/v1/units?q=…` with filters.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use actix_web::{get, web};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use chrono::NaiveDate;
-
 use super::auth;
 use super::error::{ApiError, FieldError, Problem};
+use super::units::parse_day;
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::activity::{canonical_code, Scheme};
@@ -17,6 +18,7 @@ use crate::domain::attribute::Disclosure;
 use crate::domain::region;
 use crate::domain::size_class::SizeClass;
 use crate::domain::unit::{UnitKind, UnitStatus};
+use crate::domain::UnknownWord;
 use crate::search::cursor::Cursor;
 use crate::search::order::Sort;
 use crate::search::query::{self, FacetCount, Filters, Hit, SearchRequest, MAX_LIMIT};
@@ -131,12 +133,8 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         MAX_LIMIT,
         &mut errors,
     );
-    let kind = known(params.kind, "kind", "a unit kind", &mut errors, |kind| {
-        kind.parse::<UnitKind>().is_ok()
-    });
-    let status = known(params.status, "status", "a status", &mut errors, |status| {
-        status.parse::<UnitStatus>().is_ok()
-    });
+    let kind: Option<UnitKind> = word(params.kind, "kind", &mut errors);
+    let status: Option<UnitStatus> = word(params.status, "status", &mut errors);
     let region = known(
         params.region,
         "region",
@@ -155,13 +153,7 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         Some(Ok(code)) => Some(code),
         None => None,
     };
-    let size_class = known(
-        params.size_class,
-        "size_class",
-        "one of micro, small, medium, large",
-        &mut errors,
-        |class| class.parse::<SizeClass>().is_ok(),
-    );
+    let size_class: Option<SizeClass> = word(params.size_class, "size_class", &mut errors);
     let registered_from = day(params.registered_from, "registered_from", &mut errors);
     let registered_to = day(params.registered_to, "registered_to", &mut errors);
     if let (Some(from), Some(to)) = (registered_from, registered_to) {
@@ -172,28 +164,20 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
             ));
         }
     }
-    let sort = known(
-        params.sort,
-        "sort",
-        "one of relevance, name, registered, -registered",
-        &mut errors,
-        |sort| sort.parse::<Sort>().is_ok(),
-    )
-    .and_then(|sort| sort.parse().ok())
-    .unwrap_or_default();
+    let sort: Sort = word(params.sort, "sort", &mut errors).unwrap_or_default();
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
     let mut request = SearchRequest {
         text,
         filters: Filters {
-            kind,
-            status,
+            kind: kind.map(|kind| kind.as_str().to_owned()),
+            status: status.map(|status| status.as_str().to_owned()),
             region,
             activity,
             legal_form: params.legal_form,
             sector: params.sector,
-            size_class,
+            size_class: size_class.map(|class| class.as_str().to_owned()),
             registered_from,
             registered_to,
         },
@@ -213,15 +197,10 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
 
 /// A day given as YYYY-MM-DD, or none (and an error naming the field).
 fn day(text: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let text = text?;
-    match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+    match parse_day(field, &text?) {
         Ok(day) => Some(day),
-        Err(_) => {
-            let shown: String = text.chars().take(40).collect();
-            errors.push(FieldError::new(
-                field,
-                format!("{shown:?} is not a date (YYYY-MM-DD)"),
-            ));
+        Err(error) => {
+            errors.push(error);
             None
         }
     }
@@ -257,6 +236,22 @@ fn parse_limit(
                 format!("must be between 1 and {max}"),
             ));
             0
+        }
+    }
+}
+
+/// One of an enum's words, or none (and an error naming the field and the
+/// words it takes, from the enum itself).
+fn word<T: FromStr<Err = UnknownWord>>(
+    value: Option<String>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match value?.parse() {
+        Ok(word) => Some(word),
+        Err(unknown) => {
+            errors.push(FieldError::new(field, unknown.to_string()));
+            None
         }
     }
 }
