@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
 use super::error::{ApiError, Problem};
+use super::units::parse_day;
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::source::Source;
@@ -130,8 +131,9 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError
         }
     }
     let effective_date = match &query.effective_date {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("effective_date", "expected YYYY-MM-DD"))?,
+        Some(text) => {
+            parse_day("effective_date", text).map_err(|error| ApiError::Invalid(vec![error]))?
+        }
         None => Utc::now().date_naive(),
     };
     let encoding = match &query.encoding {

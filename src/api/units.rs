@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, Problem};
+use super::error::{ApiError, FieldError, Problem};
 use super::AppState;
 use crate::domain::access::Caller;
 use crate::domain::attribute::{Attribute, Disclosure, Value};
@@ -447,10 +447,15 @@ pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
     let Some(text) = text else {
         return Ok(Utc::now().date_naive());
     };
+    parse_day("as_of", text).map_err(|error| ApiError::Invalid(vec![error]))
+}
+
+/// Parses a date parameter given as YYYY-MM-DD; the error names the field.
+pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
         let shown: String = text.chars().take(32).collect();
-        ApiError::invalid(
-            "as_of",
+        FieldError::new(
+            field,
             format!("{shown:?} is not a date in the form YYYY-MM-DD"),
         )
     })
