@@ -212,12 +212,18 @@ pub fn surname_and_initial(tokens: &[String]) -> Option<(&str, char)> {
         return None;
     }
     let at = tokens.iter().position(|t| is_surname(t))?;
+    surname_at(tokens, at)
+}
+
+/// The word at `at` as the surname, and the first letter of the first
+/// other word as the initial.
+pub fn surname_at(tokens: &[String], at: usize) -> Option<(&str, char)> {
     let initial = tokens
         .iter()
         .enumerate()
         .find(|(other, _)| *other != at)
         .and_then(|(_, given)| given.chars().next())?;
-    Some((tokens[at].as_str(), initial))
+    Some((tokens.get(at)?.as_str(), initial))
 }
 
 /// English loan words as Latin and as Russian Cyrillic write them: `Групп`

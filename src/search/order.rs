@@ -186,17 +186,26 @@ pub fn by_key(
                 .collect())
         }
         Sort::Relevance => {
-            let after = match after {
-                Some(Position::Relevance(key)) => Some(*key),
-                _ => None,
-            };
-            let found = searcher.search(&query, &by_relevance(limit, query_words, after))?;
-            Ok(found
-                .into_iter()
-                .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
-                .collect())
+            let collector = by_relevance(limit, query_words, relevance_after(after));
+            Ok(relevance_page(searcher.search(&query, &collector)?))
         }
     }
+}
+
+/// The relevance key of a cursor's position, if it is one.
+pub fn relevance_after(after: Option<&Position>) -> Option<Relevance> {
+    match after {
+        Some(Position::Relevance(key)) => Some(*key),
+        _ => None,
+    }
+}
+
+/// What [`by_relevance`] found, without the units at or before its cursor.
+pub fn relevance_page(found: Vec<(Option<Relevance>, DocAddress)>) -> Vec<(Position, DocAddress)> {
+    found
+        .into_iter()
+        .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
+        .collect()
 }
 
 /// The query restricted to the units past a key in the given direction.

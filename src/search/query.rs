@@ -47,11 +47,6 @@ pub struct SearchRequest {
 }
 
 impl SearchRequest {
-    /// How many name words the query box holds (legal-form words aside).
-    pub fn query_words(&self) -> u64 {
-        normalise::name(&self.text).tokens.len() as u64
-    }
-
     /// What identifies the query across pages: its words, filters and order.
     /// The limit may change from page to page.
     pub fn fingerprint(&self) -> u64 {
@@ -175,7 +170,8 @@ pub fn search_with_facets(
     request: &SearchRequest,
 ) -> Result<Found, SearchError> {
     let searcher = index.reader().searcher();
-    let query = request_query(index, request);
+    let words = normalise::name(&request.text).tokens;
+    let query = request_query(index, request, &words);
     let facets = AggregationCollector::from_aggs(
         facet_request(request.confidential)?.clone(),
         Default::default(),
@@ -185,21 +181,10 @@ pub fn search_with_facets(
     let (page, total, aggregated) = match (request.sort, &request.after) {
         // The usual case in one pass: the relevance cursor filters inside the collector.
         (Sort::Relevance, after) => {
-            let after = match after {
-                Some(Position::Relevance(key)) => Some(*key),
-                _ => None,
-            };
-            let collectors = (
-                order::by_relevance(wanted, request.query_words(), after),
-                Count,
-                facets,
-            );
-            let (top, total, aggregated) = searcher.search(&query, &collectors)?;
-            let page = top
-                .into_iter()
-                .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
-                .collect();
-            (page, total, aggregated)
+            let after = order::relevance_after(after.as_ref());
+            let top = order::by_relevance(wanted, words.len() as u64, after);
+            let (top, total, aggregated) = searcher.search(&query, &(top, Count, facets))?;
+            (order::relevance_page(top), total, aggregated)
         }
         (sort, after) => {
             let (total, aggregated) = searcher.search(&query, &(Count, facets))?;
@@ -210,12 +195,12 @@ pub fn search_with_facets(
                 sort,
                 after.as_ref(),
                 wanted,
-                request.query_words(),
+                words.len() as u64,
             )?;
             (page, total, aggregated)
         }
     };
-    let (hits, next) = into_page(index, &searcher, request, page)?;
+    let (hits, next) = into_page(index, &searcher, request, &words, page)?;
     Ok(Found {
         total: total as u64,
         hits,
@@ -227,15 +212,11 @@ pub fn search_with_facets(
 /// Runs a search for suggestions: the best few by relevance, no counts.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
     let searcher = index.reader().searcher();
-    let limit = request.limit.clamp(1, MAX_LIMIT);
-    let collector = order::by_relevance(limit, request.query_words(), None);
-    let top = searcher.search(&request_query(index, request), &collector)?;
-    let page = top
-        .into_iter()
-        .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
-        .collect();
     let words = normalise::name(&request.text).tokens;
-    load_hits(index, &searcher, &words, page)
+    let limit = request.limit.clamp(1, MAX_LIMIT);
+    let collector = order::by_relevance(limit, words.len() as u64, None);
+    let top = searcher.search(&request_query(index, request, &words), &collector)?;
+    load_hits(index, &searcher, &words, order::relevance_page(top))
 }
 
 /// The page's hits, and a cursor after its last one when more follow.
@@ -243,6 +224,7 @@ fn into_page(
     index: &SearchIndex,
     searcher: &tantivy::Searcher,
     request: &SearchRequest,
+    words: &[String],
     mut page: Vec<(Position, DocAddress)>,
 ) -> Result<(Vec<Hit>, Option<Cursor>), SearchError> {
     let limit = request.limit.clamp(1, MAX_LIMIT);
@@ -255,8 +237,7 @@ fn into_page(
         }),
         _ => None,
     };
-    let words = normalise::name(&request.text).tokens;
-    Ok((load_hits(index, searcher, &words, page)?, next))
+    Ok((load_hits(index, searcher, words, page)?, next))
 }
 
 /// The facet aggregations, built once: the same for every search.
@@ -316,10 +297,11 @@ fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>
     facets
 }
 
-/// The query box restricted by the filters.
-fn request_query(index: &SearchIndex, request: &SearchRequest) -> Box<dyn Query> {
+/// The query box (its text and its folded `words`) restricted by the filters.
+fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
-    with_filters(fields, text_query(fields, &request.text), &request.filters)
+    let text = text_query(fields, &request.text, words);
+    with_filters(fields, text, &request.filters)
 }
 
 /// The stored attributes of the documents found, in their order.
@@ -348,8 +330,7 @@ fn load_hits(
 /// and the unit alone, never on how common a word is in the register: a
 /// relevance cursor then holds however the register changes. An exact
 /// identifier outranks an exact whole name, which outranks matching words.
-fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
-    let words = normalise::name(text).tokens;
+fn text_query(fields: &Fields, text: &str, words: &[String]) -> Box<dyn Query> {
     if words.is_empty() && text.trim().is_empty() {
         return Box::new(AllQuery);
     }
@@ -381,7 +362,7 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
         clauses.push((Occur::Should, all_words));
         let whole = Term::from_field_text(fields.name_keys, &words.concat());
         clauses.push((Occur::Should, scored(exact(whole), 10.0)));
-        if let Some(person) = person_key(&words) {
+        if let Some(person) = person_key(words) {
             // A person is often registered by surname and initials only:
             // the full name typed must still find them, typo included.
             let key = Term::from_field_text(fields.name_keys, &person);
@@ -398,19 +379,14 @@ fn text_query(fields: &Fields, text: &str) -> Box<dyn Query> {
 /// When no word has a surname's ending (a typo in it), the first full word
 /// is taken, as registers write the surname first.
 pub fn person_key(words: &[String]) -> Option<String> {
-    if let Some((surname, initial)) = normalise::surname_and_initial(words) {
-        return Some(format!("{surname} {initial}"));
-    }
-    if !normalise::looks_like_person(words) {
-        return None;
-    }
-    let (at, surname) = words.iter().enumerate().find(|(_, word)| word.len() > 1)?;
-    let initial = words
-        .iter()
-        .enumerate()
-        .find(|(other, _)| *other != at)
-        .and_then(|(_, given)| given.chars().next())?;
-    Some(format!("{surname} {initial}"))
+    let person = normalise::surname_and_initial(words).or_else(|| {
+        if !normalise::looks_like_person(words) {
+            return None;
+        }
+        let first_full = words.iter().position(|word| word.len() > 1)?;
+        normalise::surname_at(words, first_full)
+    });
+    person.map(|(surname, initial)| format!("{surname} {initial}"))
 }
 
 /// One query word: in a name exactly (2), or within its typo allowance (1),
