@@ -24,7 +24,8 @@ pub struct UnitDocument {
     pub kind: UnitKind,
     /// The name shown (by source priority).
     pub name: Option<String>,
-    /// Every name any source gives or gave, current first, each spelling once.
+    /// Every name any source gives or gave, each spelling once: the shown
+    /// name first (the indexer relies on it), then current before former.
     pub names: Vec<String>,
     /// Every tin and reg_number any current record gives, and the stat_id.
     pub identifiers: Vec<String>,

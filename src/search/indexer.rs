@@ -18,7 +18,7 @@ use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
-use crate::reconcile::normalise;
+use crate::reconcile::normalise::{self, NormalName};
 use crate::store::{reference, units, AnyConnection};
 
 /// Units read from the database per batch.
@@ -164,9 +164,14 @@ fn tantivy_document(
     section: Option<String>,
 ) -> TantivyDocument {
     let mut document = TantivyDocument::default();
-    document.add_u64(fields.unit, unit.stat_id.unit_number() as u64);
-    for name in &unit.names {
-        let normal = normalise::name(name);
+    let number = unit.stat_id.unit_number() as u64;
+    document.add_u64(fields.unit, number);
+    let normals: Vec<NormalName> = unit
+        .names
+        .iter()
+        .map(|name| normalise::name(name))
+        .collect();
+    for normal in &normals {
         document.add_text(fields.names, normal.key());
         document.add_text(fields.name_keys, normal.compact());
         // `Orazow A.B.` is found by `Orazow Aman Berdiýewiç` through this key.
@@ -202,14 +207,14 @@ fn tantivy_document(
     if let Some(date) = unit.registered {
         document.add_date(fields.registered, day(date));
     }
-    let number = unit.stat_id.unit_number() as u64;
-    let shown = unit.name.as_deref().map(normalise::name);
-    let words = shown.as_ref().map_or(0, |normal| normal.tokens.len());
+    // The shown name, when there is one, is the first of the unit's names.
+    let shown = unit.name.as_ref().and(normals.first());
+    let words = shown.map_or(0, |normal| normal.tokens.len());
     let alive = unit.status == "active";
     document.add_u64(fields.tiebreak, order::tiebreak(alive, words, number));
     document.add_text(
         fields.sort_name,
-        order::name_key(shown.as_ref().map(|n| n.key()).as_deref(), number),
+        order::name_key(shown.map(NormalName::key).as_deref(), number),
     );
     document.add_u64(
         fields.sort_registered,
