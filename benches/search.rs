@@ -32,7 +32,12 @@
 //! 1,000,000), `BENCH_SEED` (7), `BENCH_QUERIES` (2,000), `BENCH_CLIENTS`
 //! (16), `BENCH_SECONDS` (10 per timed run), `BENCH_MISSES` (misses printed,
 //! 15), `BENCH_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`;
-//! unset skips the comparison), `BENCH_KEEP=1` keeps the folder.
+//! unset skips the comparison), `BENCH_KEEP=1` keeps the folder,
+//! `BENCH_REUSE=<folder>` starts from a folder an earlier run kept (its
+//! extracts and loaded register: steps 1's generation and loads are skipped,
+//! the rest runs), so a change to the index is measured at 1,000,000 units
+//! without ten minutes of loading each time; with it, `BENCH_REINDEX=0`
+//! keeps the folder's index as it is, for a change to queries alone.
 //!
 //! `cargo bench --bench search`
 
@@ -93,6 +98,7 @@ struct Settings {
     misses: usize,
     pg_url: Option<String>,
     keep: bool,
+    reuse: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -108,6 +114,7 @@ impl Settings {
                 .ok()
                 .filter(|url| !url.is_empty()),
             keep: std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1"),
+            reuse: std::env::var_os("BENCH_REUSE").map(std::path::PathBuf::from),
         }
     }
 }
@@ -115,11 +122,16 @@ impl Settings {
 fn main() {
     let settings = Settings::from_env();
     let folder = tempfile::tempdir().expect("a temporary folder");
-    let root = folder.path();
+    let root = settings.reuse.as_deref().unwrap_or(folder.path());
     let data = root.join("data");
 
-    generate_and_load(root, &data, &settings);
-    reindex(&data);
+    match &settings.reuse {
+        Some(kept) => println!("reusing the extracts and register in {}", kept.display()),
+        None => generate_and_load(root, &data, &settings),
+    }
+    if settings.reuse.is_none() || env_or("BENCH_REINDEX", 1) != 0 {
+        reindex(&data);
+    }
     let assigned = entity_units(root, &data);
     let mut register = open_register(&data);
     let set = QuerySet::build(root, &assigned, &mut register, &settings);
@@ -955,6 +967,36 @@ fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
     };
     // One pass to warm the page cache and the facet request.
     time(true);
+    if std::env::var("BENCH_CLASSES").is_ok() {
+        for class in 0..3 {
+            let mut lat: Vec<(Duration, String)> = typical
+                .iter()
+                .skip(class)
+                .step_by(3)
+                .map(|t| {
+                    let sent = Instant::now();
+                    let found =
+                        engine::search_with_facets(&index, &request(&t.text)).expect("a search");
+                    (sent.elapsed(), format!("{} [{}]", t.text, found.total))
+                })
+                .collect();
+            lat.sort();
+            let n = lat.len();
+            println!(
+                "class {class}: p50 {:?} p90 {:?} p99 {:?} mean {:?}",
+                lat[n / 2].0,
+                lat[n * 9 / 10].0,
+                lat[n * 99 / 100].0,
+                lat.iter().map(|l| l.0).sum::<Duration>() / n as u32
+            );
+            for l in lat.iter().rev().take(4) {
+                println!("   {:?} {}", l.0, l.1);
+            }
+            for l in lat.iter().skip(n / 2).take(3) {
+                println!("   mid {:?} {}", l.0, l.1);
+            }
+        }
+    }
     let (with, without) = (time(true), time(false));
     println!(
         "engine in process, one thread: with facets p50 {:.2} ms p99 {:.2} ms ({:.0}/s); \

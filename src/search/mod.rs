@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod document;
 pub mod highlight;
 pub mod indexer;
+pub mod most_words;
 pub mod order;
 pub mod query;
 

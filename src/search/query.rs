@@ -21,6 +21,7 @@ use tantivy::{DocAddress, Term};
 
 use super::cursor::Cursor;
 use super::highlight::{self, Span};
+use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
 use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
@@ -352,10 +353,8 @@ fn text_query(fields: &Fields, text: &str, words: &[String]) -> Box<dyn Query> {
             .map(|(at, word)| (occur, word_query(fields, word, at + 1 == words.len())))
             .collect();
         let all_words: Box<dyn Query> = if words.len() > 2 {
-            let required = groups.len() - 1;
-            Box::new(BooleanQuery::with_minimum_required_clauses(
-                groups, required,
-            ))
+            let words = groups.into_iter().map(|(_, word)| word).collect();
+            Box::new(MostWords::new(words))
         } else {
             Box::new(BooleanQuery::new(groups))
         };
