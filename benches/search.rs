@@ -967,36 +967,7 @@ fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
     };
     // One pass to warm the page cache and the facet request.
     time(true);
-    if std::env::var("BENCH_CLASSES").is_ok() {
-        for class in 0..3 {
-            let mut lat: Vec<(Duration, String)> = typical
-                .iter()
-                .skip(class)
-                .step_by(3)
-                .map(|t| {
-                    let sent = Instant::now();
-                    let found =
-                        engine::search_with_facets(&index, &request(&t.text)).expect("a search");
-                    (sent.elapsed(), format!("{} [{}]", t.text, found.total))
-                })
-                .collect();
-            lat.sort();
-            let n = lat.len();
-            println!(
-                "class {class}: p50 {:?} p90 {:?} p99 {:?} mean {:?}",
-                lat[n / 2].0,
-                lat[n * 9 / 10].0,
-                lat[n * 99 / 100].0,
-                lat.iter().map(|l| l.0).sum::<Duration>() / n as u32
-            );
-            for l in lat.iter().rev().take(4) {
-                println!("   {:?} {}", l.0, l.1);
-            }
-            for l in lat.iter().skip(n / 2).take(3) {
-                println!("   mid {:?} {}", l.0, l.1);
-            }
-        }
-    }
+    by_kind_of_query(&index, typical, &request);
     let (with, without) = (time(true), time(false));
     println!(
         "engine in process, one thread: with facets p50 {:.2} ms p99 {:.2} ms ({:.0}/s); \
@@ -1008,6 +979,39 @@ fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
         ms(without.p99),
         without.per_second
     );
+}
+
+/// The engine with facets, per kind of typical query (they come in threes:
+/// the quality query, the clean name, its first words), with the slowest
+/// query of each and how many units it matched: where the time goes.
+fn by_kind_of_query(
+    index: &SearchIndex,
+    typical: &[Typical],
+    request: &dyn Fn(&str) -> SearchRequest,
+) {
+    let kinds = ["typed with a typo", "clean name", "first words"];
+    for (kind, label) in kinds.iter().enumerate() {
+        let mut timed: Vec<(Duration, &str, u64)> = typical
+            .iter()
+            .skip(kind)
+            .step_by(kinds.len())
+            .map(|t| {
+                let sent = Instant::now();
+                let found = engine::search_with_facets(index, &request(&t.text)).expect("a search");
+                (sent.elapsed(), t.text.as_str(), found.total)
+            })
+            .collect();
+        timed.sort_unstable_by_key(|(elapsed, _, _)| *elapsed);
+        let at = |share: f64| timed[((timed.len() - 1) as f64 * share) as usize].0;
+        let (slowest, text, total) = timed[timed.len() - 1];
+        println!(
+            "  engine, {label}: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; slowest {:.2} ms ({text:?}, {total} units)",
+            ms(at(0.5)),
+            ms(at(0.9)),
+            ms(at(0.99)),
+            ms(slowest)
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

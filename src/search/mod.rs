@@ -12,6 +12,7 @@ pub mod indexer;
 pub mod most_words;
 pub mod order;
 pub mod query;
+pub mod spellings;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -51,6 +52,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// The last change-log seq the searchable index holds.
     version: Arc<AtomicI64>,
+    /// The doc ids of each query word's other spellings, per segment.
+    spellings: Arc<spellings::SpellingCache>,
 }
 
 impl SearchIndex {
@@ -86,6 +89,7 @@ impl SearchIndex {
             reader,
             fields,
             version: Arc::new(AtomicI64::new(version)),
+            spellings: Arc::default(),
         })
     }
 
@@ -117,6 +121,11 @@ impl SearchIndex {
     /// The fields of the schema.
     pub fn fields(&self) -> &Fields {
         &self.fields
+    }
+
+    /// What searches found of each word's other spellings, shared between them.
+    pub fn spellings(&self) -> &Arc<spellings::SpellingCache> {
+        &self.spellings
     }
 }
 

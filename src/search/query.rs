@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -14,7 +14,8 @@ use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, Bu
 use tantivy::aggregation::{AggregationCollector, Key};
 use tantivy::collector::Count;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::{DocAddress, Term};
@@ -23,6 +24,7 @@ use super::cursor::Cursor;
 use super::highlight::{self, Span};
 use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
+use super::spellings::{SpellingCache, Spellings};
 use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::reconcile::normalise;
@@ -301,7 +303,7 @@ fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>
 /// The query box (its text and its folded `words`) restricted by the filters.
 fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
-    let text = text_query(fields, &request.text, words);
+    let text = text_query(fields, index.spellings(), &request.text, words);
     with_filters(fields, text, &request.filters)
 }
 
@@ -331,7 +333,12 @@ fn load_hits(
 /// and the unit alone, never on how common a word is in the register: a
 /// relevance cursor then holds however the register changes. An exact
 /// identifier outranks an exact whole name, which outranks matching words.
-fn text_query(fields: &Fields, text: &str, words: &[String]) -> Box<dyn Query> {
+fn text_query(
+    fields: &Fields,
+    spellings: &Arc<SpellingCache>,
+    text: &str,
+    words: &[String],
+) -> Box<dyn Query> {
     if words.is_empty() && text.trim().is_empty() {
         return Box::new(AllQuery);
     }
@@ -350,7 +357,10 @@ fn text_query(fields: &Fields, text: &str, words: &[String]) -> Box<dyn Query> {
         let groups: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
             .enumerate()
-            .map(|(at, word)| (occur, word_query(fields, word, at + 1 == words.len())))
+            .map(|(at, word)| {
+                let last = at + 1 == words.len();
+                (occur, word_query(fields, spellings, word, last))
+            })
             .collect();
         let all_words: Box<dyn Query> = if words.len() > 2 {
             let words = groups.into_iter().map(|(_, word)| word).collect();
@@ -365,9 +375,9 @@ fn text_query(fields: &Fields, text: &str, words: &[String]) -> Box<dyn Query> {
             // A person is often registered by surname and initials only:
             // the full name typed must still find them, typo included.
             let key = Term::from_field_text(fields.name_keys, &person);
-            clauses.push((Occur::Should, scored(exact(key.clone()), 9.0)));
-            let near = FuzzyTermQuery::new(key, 1, true);
-            clauses.push((Occur::Should, scored(Box::new(near), 7.0)));
+            let near = Spellings::new(fields.name_keys, &person, 1, false, spellings);
+            let person = better_of(scored(exact(key), 16.0), scored(Box::new(near), 7.0));
+            clauses.push((Occur::Should, person));
         }
     }
     Box::new(BooleanQuery::new(clauses))
@@ -388,22 +398,30 @@ pub fn person_key(words: &[String]) -> Option<String> {
     person.map(|(surname, initial)| format!("{surname} {initial}"))
 }
 
-/// One query word: in a name exactly (2), or within its typo allowance (1),
-/// or as the start of a name word when it is the last, still being typed
-/// (1); or in the address, which counts for less (0.5).
-fn word_query(fields: &Fields, word: &str, last: bool) -> Box<dyn Query> {
+/// One query word: in a name exactly (2, plus 1 when another spelling would
+/// be accepted, plus 1 more when the word is the last and has a typo
+/// allowance), or else within its typo allowance or, when it is the last,
+/// still being typed, as the start of a name word (1); and in the address,
+/// which counts for less (0.5).
+fn word_query(
+    fields: &Fields,
+    spellings: &Arc<SpellingCache>,
+    word: &str,
+    last: bool,
+) -> Box<dyn Query> {
     let in_names = Term::from_field_text(fields.names, word);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Should, scored(exact(in_names.clone()), 2.0))];
     let typos = typo_allowance(word);
-    if typos > 0 {
-        let fuzzy = FuzzyTermQuery::new(in_names.clone(), typos, true);
-        clauses.push((Occur::Should, scored(Box::new(fuzzy), 1.0)));
-    }
-    if last {
-        let prefix = FuzzyTermQuery::new_prefix(in_names, 0, true);
-        clauses.push((Occur::Should, scored(Box::new(prefix), 1.0)));
-    }
+    let in_names = if typos > 0 || last {
+        let exactly = 3.0 + f32::from(u8::from(typos > 0 && last));
+        let others = Spellings::new(fields.names, word, typos, last, spellings);
+        better_of(
+            scored(exact(in_names), exactly),
+            scored(Box::new(others), 1.0),
+        )
+    } else {
+        scored(exact(in_names), 2.0)
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, in_names)];
     let in_address = Term::from_field_text(fields.address, word);
     clauses.push((Occur::Should, scored(exact(in_address), 0.5)));
     Box::new(BooleanQuery::new(clauses))
@@ -426,6 +444,18 @@ fn scored(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, score))
 }
 
+/// A filter: it adds nothing to the score. A term query would add its BM25,
+/// which moves with the register's word counts and would shift every
+/// score between two pages, so that a cursor skipped or repeated units.
+fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
+    scored(query, 0.0)
+}
+
+/// Matches either; scores the better of the two that match.
+fn better_of(one: Box<dyn Query>, other: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(DisjunctionMaxQuery::new(vec![one, other]))
+}
+
 /// The text query restricted by every filter given.
 fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
     let given = [
@@ -441,7 +471,7 @@ fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box
     for (field, value) in given {
         if let Some(value) = value {
             let term = Term::from_field_text(field, value);
-            clauses.push((Occur::Must, exact(term)));
+            clauses.push((Occur::Must, unscored(exact(term))));
         }
     }
     if filters.registered_from.is_some() || filters.registered_to.is_some() {
@@ -452,7 +482,7 @@ fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box
             None => Bound::Unbounded,
         };
         let range = RangeQuery::new(bound(filters.registered_from), bound(filters.registered_to));
-        clauses.push((Occur::Must, Box::new(range)));
+        clauses.push((Occur::Must, unscored(Box::new(range))));
     }
     if clauses.len() == 1 {
         return clauses.remove(0).1;
