@@ -99,6 +99,8 @@ struct Settings {
     pg_url: Option<String>,
     keep: bool,
     reuse: Option<std::path::PathBuf>,
+    /// Whether to rebuild the index (always, unless reusing a folder).
+    reindex: bool,
 }
 
 impl Settings {
@@ -115,6 +117,7 @@ impl Settings {
                 .filter(|url| !url.is_empty()),
             keep: std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1"),
             reuse: std::env::var_os("BENCH_REUSE").map(std::path::PathBuf::from),
+            reindex: std::env::var_os("BENCH_REUSE").is_none() || env_or("BENCH_REINDEX", 1) != 0,
         }
     }
 }
@@ -129,7 +132,7 @@ fn main() {
         Some(kept) => println!("reusing the extracts and register in {}", kept.display()),
         None => generate_and_load(root, &data, &settings),
     }
-    if settings.reuse.is_none() || env_or("BENCH_REINDEX", 1) != 0 {
+    if settings.reindex {
         reindex(&data);
     }
     let assigned = entity_units(root, &data);

@@ -97,9 +97,11 @@ impl Indexer {
     /// segment answers several times faster than the writer's dozen.
     fn merge_all(&mut self) -> Result<(), SearchError> {
         let segments = self.index.index().searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait()?;
+        if segments.len() < 2 {
+            return Ok(());
         }
+        self.writer.merge(&segments).wait()?;
+        // The commit before reloaded the reader; the merge changed its segments.
         self.index.reader().reload()?;
         Ok(())
     }

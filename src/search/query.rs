@@ -363,8 +363,8 @@ fn text_query(
             })
             .collect();
         let all_words: Box<dyn Query> = if words.len() > 2 {
-            let words = groups.into_iter().map(|(_, word)| word).collect();
-            Box::new(MostWords::new(words))
+            let each_word = groups.into_iter().map(|(_, word)| word).collect();
+            Box::new(MostWords::new(each_word))
         } else {
             Box::new(BooleanQuery::new(groups))
         };
@@ -376,8 +376,8 @@ fn text_query(
             // the full name typed must still find them, typo included.
             let key = Term::from_field_text(fields.name_keys, &person);
             let near = Spellings::new(fields.name_keys, &person, 1, false, spellings);
-            let person = better_of(scored(exact(key), 16.0), scored(Box::new(near), 7.0));
-            clauses.push((Occur::Should, person));
+            let as_person = better_of(scored(exact(key), 16.0), scored(Box::new(near), 7.0));
+            clauses.push((Occur::Should, as_person));
         }
     }
     Box::new(BooleanQuery::new(clauses))
@@ -409,17 +409,14 @@ fn word_query(
     word: &str,
     last: bool,
 ) -> Box<dyn Query> {
-    let in_names = Term::from_field_text(fields.names, word);
+    let term = Term::from_field_text(fields.names, word);
     let typos = typo_allowance(word);
     let in_names = if typos > 0 || last {
         let exactly = 3.0 + f32::from(u8::from(typos > 0 && last));
         let others = Spellings::new(fields.names, word, typos, last, spellings);
-        better_of(
-            scored(exact(in_names), exactly),
-            scored(Box::new(others), 1.0),
-        )
+        better_of(scored(exact(term), exactly), scored(Box::new(others), 1.0))
     } else {
-        scored(exact(in_names), 2.0)
+        scored(exact(term), 2.0)
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, in_names)];
     let in_address = Term::from_field_text(fields.address, word);

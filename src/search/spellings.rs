@@ -145,8 +145,8 @@ impl Weight for Spellings {
 fn automaton_builder(typos: u8) -> &'static LevenshteinAutomatonBuilder {
     static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 3] =
         [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let at = usize::from(typos.min(2));
-    BUILDERS[at].get_or_init(|| LevenshteinAutomatonBuilder::new(typos.min(2), true))
+    let distance = typos.min(2);
+    BUILDERS[usize::from(distance)].get_or_init(|| LevenshteinAutomatonBuilder::new(distance, true))
 }
 
 /// What the term dictionary is walked with: the words within the typo
