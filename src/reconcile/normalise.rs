@@ -41,10 +41,18 @@ impl NormalName {
 
 /// Normalises an enterprise name: folded, tokenised, legal form taken out.
 pub fn name(text: &str) -> NormalName {
-    let mut tokens = join_dotted_abbreviations(tokens(text));
+    let words = tokens(text);
+    // In a person's name single letters are initials, even when they spell
+    // a firm's legal form: `Annaýew B.K.` is not a joint venture and the
+    // `O.` of `Orazow O.A.` is not `ОО`. Only an entrepreneur's form is.
+    let person = looks_like_person(&words);
+    let mut tokens = join_dotted_abbreviations(words, person);
     let mut legal_form = None;
     // Longest forms first, so "açyk paýdarlar jemgyýeti" wins over a shorter overlap.
     for form in legal_forms() {
+        if person && !form.entrepreneur && form.tokens.concat().len() == 1 {
+            continue;
+        }
         if let Some(at) = find_sequence(&tokens, &form.tokens) {
             tokens.drain(at..at + form.tokens.len());
             legal_form.get_or_insert(form.code);
@@ -75,8 +83,8 @@ const BRANCH_WORDS: &[&str] = &[
 /// `Ý.T.` and `H.J.` fold to single letters; within a run of them (`Y.T.
 /// A.S. Babagulyýew` gives `y t a s`), letters that spell a legal-form
 /// abbreviation become that one word, so it is recognised, and the others
-/// stay initials.
-fn join_dotted_abbreviations(tokens: Vec<String>) -> Vec<String> {
+/// stay initials. In a `person`'s name only an entrepreneur's form is joined.
+fn join_dotted_abbreviations(tokens: Vec<String>, person: bool) -> Vec<String> {
     if tokens.iter().filter(|t| t.len() == 1).count() < 2 {
         return tokens;
     }
@@ -87,20 +95,20 @@ fn join_dotted_abbreviations(tokens: Vec<String>) -> Vec<String> {
             run.push(token);
             continue;
         }
-        flush_initials(&mut run, &mut out);
+        flush_initials(&mut run, &mut out, person);
         out.push(token);
     }
-    flush_initials(&mut run, &mut out);
+    flush_initials(&mut run, &mut out, person);
     out
 }
 
 /// Moves a run of single letters to `out`, joining the letters that spell a
 /// legal-form abbreviation (longest first).
-fn flush_initials(run: &mut Vec<String>, out: &mut Vec<String>) {
+fn flush_initials(run: &mut Vec<String>, out: &mut Vec<String>, person: bool) {
     let is_form = |joined: &str| {
-        legal_forms()
-            .iter()
-            .any(|form| form.tokens.len() == 1 && form.tokens[0] == joined)
+        legal_forms().iter().any(|form| {
+            (form.entrepreneur || !person) && form.tokens.len() == 1 && form.tokens[0] == joined
+        })
     };
     let mut at = 0;
     while at < run.len() {
@@ -241,6 +249,7 @@ const LOAN_WORDS: &[(&str, &str)] = &[
     ("Design", "Дизайн"), ("Build", "Билд"), ("Center", "Центр"), ("Company", "Компани"),
     ("Service", "Сервис"), ("Food", "Фуд"), ("Tech", "Тех"), ("Media", "Медиа"),
     ("Market", "Маркет"), ("Capital", "Капитал"), ("Standard", "Стандарт"),
+    ("Pharma", "Фарма"),
 ];
 
 /// Folded Cyrillic spelling → folded Latin spelling, where they differ.
@@ -256,6 +265,21 @@ fn loan_words() -> &'static HashMap<String, String> {
             })
             .collect()
     })
+}
+
+/// The Russian spelling of a folded loan word, folded (`tekstile` →
+/// `tekstil`), where it differs. A search indexes it beside the word, so
+/// that a typo in the Russian spelling (`Тектиль`) is one letter from a word
+/// of the index, not two or three.
+pub fn loan_spelling(token: &str) -> Option<&'static str> {
+    static SPELLINGS: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let spellings = SPELLINGS.get_or_init(|| {
+        loan_words()
+            .iter()
+            .map(|(cyrillic, latin)| (latin.as_str(), cyrillic.as_str()))
+            .collect()
+    });
+    spellings.get(token).copied()
 }
 
 /// Folds text (an address, a person's name) to comparable tokens, keeping every word.
@@ -423,6 +447,17 @@ pub fn fold(text: &str) -> String {
                     _ => 'h',
                 });
             }
+            // The same letters in Cyrillic (`Огузхан`, `Исхак`): the Latin
+            // spelling they transliterate to would fold as above, so they
+            // fold alike, or the two scripts of one name would not meet.
+            ('с' | 'з' | 'к', Some('х')) => {
+                chars.next();
+                out.push(match c {
+                    'с' => 's',
+                    'з' => 'z',
+                    _ => 'h',
+                });
+            }
             ('д', Some('ж')) => {
                 chars.next();
                 out.push('j');
@@ -551,6 +586,8 @@ fn find_sequence(tokens: &[String], sequence: &[String]) -> Option<usize> {
 /// A way of writing a legal form, folded to tokens.
 struct FormSpelling {
     code: &'static str,
+    /// The form of a person in business (`ÝT`, `ИП`), the only one a person's name may carry.
+    entrepreneur: bool,
     tokens: Vec<String>,
 }
 
@@ -576,7 +613,11 @@ fn legal_forms() -> &'static [FormSpelling] {
             {
                 let tokens = tokens(spelling);
                 if !tokens.is_empty() {
-                    spellings.push(FormSpelling { code, tokens });
+                    spellings.push(FormSpelling {
+                        code,
+                        entrepreneur: kind == "individual",
+                        tokens,
+                    });
                 }
             }
         }
@@ -596,6 +637,26 @@ mod tests {
     }
 
     #[test]
+    fn a_digraph_folds_alike_in_both_scripts() {
+        assert_eq!(key("Огузхан"), key("Oguzhan"));
+        assert_eq!(key("Исхак"), key("Ishak"));
+    }
+
+    #[test]
+    fn initials_that_spell_a_firms_legal_form_stay_initials() {
+        assert_eq!(key("Annaýew B.K."), "anayew b k");
+        assert_eq!(key("Kerimberdiýew O.A."), "kerimberdiew o a");
+        assert_eq!(key("Ходжаев О.Д."), "hojayew o d");
+        // An entrepreneur's own form is still taken out, dotted or not.
+        let dotted = name("Ý.T. O.A. Kerimberdiýew");
+        assert_eq!(dotted.key(), "o a kerimberdiew");
+        assert_eq!(dotted.legal_form, Some("IE"));
+        // A firm's name keeps its form recognised.
+        assert_eq!(name("«Ak ýol» B.K.").legal_form, Some("JV"));
+        assert_eq!(name("Orazow HJ").legal_form, Some("ES"));
+    }
+
+    #[test]
     fn loan_words_in_russian_spelling_meet_their_latin_spelling() {
         for (latin, cyrillic) in [
             ("Altyn Group", "Алтын Групп"),
@@ -608,6 +669,10 @@ mod tests {
                 "{latin} / {cyrillic}"
             );
         }
+        assert_eq!(name("Farma").key(), name("Pharma").key());
+        assert_eq!(loan_spelling("tekstile"), Some("tekstil"));
+        assert_eq!(loan_spelling(&name("Design").key()), Some("dizayn"));
+        assert_eq!(loan_spelling("altyn"), None);
         // Turkmen Latin writes "auto" as Russian does.
         assert_eq!(name("Awto Merkez").key(), name("Auto Merkez").key());
     }
