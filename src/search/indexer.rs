@@ -13,7 +13,7 @@ use tantivy::schema::TantivyDocument;
 use tantivy::{DateTime, IndexWriter, Term};
 
 use super::document::UnitDocument;
-use super::{order, query};
+use super::{order, person};
 use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::Record;
@@ -189,10 +189,21 @@ fn tantivy_document(
     for normal in &normals {
         document.add_text(fields.names, normal.key());
         document.add_text(fields.name_keys, normal.compact());
-        // `Orazow A.B.` is found by `Orazow Aman Berdiýewiç` through this key.
-        if let Some(person) = query::person_key(&normal.tokens) {
-            document.add_text(fields.name_keys, person);
+        // A loan word also under its Russian spelling, so that a typo in that
+        // spelling (`Тектиль`) is one letter from a word of the index.
+        let loans: Vec<&str> = normal
+            .tokens
+            .iter()
+            .filter_map(|token| normalise::loan_spelling(token))
+            .collect();
+        if !loans.is_empty() {
+            document.add_text(fields.names, loans.join(" "));
         }
+    }
+    // `Orazow A.B.` is found by `Orazow Aman Berdiýewiç` through these keys.
+    let words: Vec<&[String]> = normals.iter().map(|n| n.tokens.as_slice()).collect();
+    for key in person::keys(&words) {
+        document.add_text(fields.name_keys, key);
     }
     for identifier in &unit.identifiers {
         document.add_text(fields.identifiers, identifier);

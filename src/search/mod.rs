@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod indexer;
 pub mod most_words;
 pub mod order;
+pub mod person;
 pub mod query;
 pub mod spellings;
 

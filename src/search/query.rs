@@ -24,6 +24,7 @@ use super::cursor::Cursor;
 use super::highlight::{self, Span};
 use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
+use super::person;
 use super::spellings::{SpellingCache, Spellings};
 use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
@@ -369,33 +370,17 @@ fn text_query(
             Box::new(BooleanQuery::new(groups))
         };
         clauses.push((Occur::Should, all_words));
-        let whole = Term::from_field_text(fields.name_keys, &words.concat());
-        clauses.push((Occur::Should, scored(exact(whole), 10.0)));
-        if let Some(person) = person_key(words) {
-            // A person is often registered by surname and initials only:
-            // the full name typed must still find them, typo included.
-            let key = Term::from_field_text(fields.name_keys, &person);
-            let near = Spellings::new(fields.name_keys, &person, 1, false, spellings);
-            let as_person = better_of(scored(exact(key), 16.0), scored(Box::new(near), 7.0));
+        clauses.push((
+            Occur::Should,
+            whole_name(fields, spellings, &words.concat()),
+        ));
+        // A person is often registered by surname and initials only: the
+        // full name typed must still find them, typo included.
+        for as_person in person::clauses(fields, spellings, words) {
             clauses.push((Occur::Should, as_person));
         }
     }
     Box::new(BooleanQuery::new(clauses))
-}
-
-/// A person's name as the index keys it: surname and first initial
-/// (`orazow a`; the space keeps it apart from run-together firm names).
-/// When no word has a surname's ending (a typo in it), the first full word
-/// is taken, as registers write the surname first.
-pub fn person_key(words: &[String]) -> Option<String> {
-    let person = normalise::surname_and_initial(words).or_else(|| {
-        if !normalise::looks_like_person(words) {
-            return None;
-        }
-        let first_full = words.iter().position(|word| word.len() > 1)?;
-        normalise::surname_at(words, first_full)
-    });
-    person.map(|(surname, initial)| format!("{surname} {initial}"))
 }
 
 /// One query word: in a name exactly (2, plus 1 when another spelling would
@@ -414,7 +399,10 @@ fn word_query(
     let in_names = if typos > 0 || last {
         let exactly = 3.0 + f32::from(u8::from(typos > 0 && last));
         let others = Spellings::new(fields.names, word, typos, last, spellings);
-        better_of(scored(exact(term), exactly), scored(Box::new(others), 1.0))
+        better_of(vec![
+            scored(exact(term), exactly),
+            scored(Box::new(others), 1.0),
+        ])
     } else {
         scored(exact(term), 2.0)
     };
@@ -422,6 +410,22 @@ fn word_query(
     let in_address = Term::from_field_text(fields.address, word);
     clauses.push((Occur::Should, scored(exact(in_address), 0.5)));
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// The query as a whole name, its words run together: exactly (10), or
+/// within one typo (6). Among units that match the same words, one whose
+/// name is the query and nothing more, in the query's order, ranks first:
+/// `Gorkut ýyldyz` before `Ýyldyz Gorkut Paýhas`.
+fn whole_name(fields: &Fields, spellings: &Arc<SpellingCache>, compact: &str) -> Box<dyn Query> {
+    let whole = scored(
+        exact(Term::from_field_text(fields.name_keys, compact)),
+        10.0,
+    );
+    if typo_allowance(compact) == 0 {
+        return whole;
+    }
+    let near = Spellings::new(fields.name_keys, compact, 1, false, spellings);
+    better_of(vec![whole, scored(Box::new(near), 6.0)])
 }
 
 /// Short words must be right; longer ones may have one typo, long ones two.
@@ -433,11 +437,13 @@ pub(super) fn typo_allowance(word: &str) -> u8 {
     }
 }
 
-fn exact(term: Term) -> Box<dyn Query> {
+/// A term as it is.
+pub(super) fn exact(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }
 
-fn scored(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
+/// A query whose every match scores `score`.
+pub(super) fn scored(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, score))
 }
 
@@ -448,9 +454,9 @@ fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
     scored(query, 0.0)
 }
 
-/// Matches either; scores the better of the two that match.
-fn better_of(one: Box<dyn Query>, other: Box<dyn Query>) -> Box<dyn Query> {
-    Box::new(DisjunctionMaxQuery::new(vec![one, other]))
+/// Matches any; scores the best of those that match.
+pub(super) fn better_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(DisjunctionMaxQuery::new(queries))
 }
 
 /// The text query restricted by every filter given.

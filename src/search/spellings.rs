@@ -23,7 +23,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
 /// Doc ids the cache may hold in all (64 MiB).
-const BUDGET: usize = 16 << 20;
+const BUDGET: usize = 64 << 20;
 
 /// The spellings of one word in one field.
 #[derive(Clone)]
@@ -32,6 +32,8 @@ pub struct Spellings {
     word: String,
     typos: u8,
     prefix: bool,
+    /// How many leading bytes of `word` a spelling must have as they are.
+    fixed: usize,
     cache: Arc<SpellingCache>,
 }
 
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Spellings {
             .field("word", &self.word)
             .field("typos", &self.typos)
             .field("prefix", &self.prefix)
+            .field("fixed", &self.fixed)
             .finish()
     }
 }
@@ -61,8 +64,16 @@ impl Spellings {
             word: word.to_owned(),
             typos: typos.min(2),
             prefix,
+            fixed: 0,
             cache: cache.clone(),
         }
+    }
+
+    /// Only spellings that begin with the first `bytes` of the word as
+    /// they are: a typo may not fall there.
+    pub fn fixed_start(mut self, bytes: usize) -> Spellings {
+        self.fixed = bytes.min(self.word.len());
+        self
     }
 
     /// The sorted doc ids of the segment that hold a spelling.
@@ -73,6 +84,7 @@ impl Spellings {
             word: self.word.clone(),
             typos: self.typos,
             prefix: self.prefix,
+            fixed: self.fixed,
         };
         if let Some(docs) = self.cache.get(&key) {
             return Ok(docs);
@@ -84,6 +96,7 @@ impl Spellings {
 
     fn read_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
         let automaton = Automaton {
+            fixed: &self.word.as_bytes()[..self.fixed],
             typos: automaton_builder(self.typos).build_dfa(&self.word),
             begins: self
                 .prefix
@@ -150,26 +163,29 @@ fn automaton_builder(typos: u8) -> &'static LevenshteinAutomatonBuilder {
 }
 
 /// What the term dictionary is walked with: the words within the typo
-/// allowance, and the words the query word begins, in one walk.
-struct Automaton {
+/// allowance, and the words the query word begins, in one walk; both must
+/// start with the `fixed` bytes.
+struct Automaton<'a> {
+    fixed: &'a [u8],
     typos: DFA,
     begins: Option<DFA>,
 }
 
-/// A state of each DFA; the second stays dead without `begins`.
-type States = (u32, u32);
+/// A state of each DFA, the second dead without `begins`, and how many
+/// bytes have been read.
+type States = (u32, u32, usize);
 
 const DEAD: u32 = levenshtein_automata::SINK_STATE;
 
-impl tantivy_fst::Automaton for Automaton {
+impl tantivy_fst::Automaton for Automaton<'_> {
     type State = States;
 
     fn start(&self) -> States {
         let begins = self.begins.as_ref().map_or(DEAD, DFA::initial_state);
-        (self.typos.initial_state(), begins)
+        (self.typos.initial_state(), begins, 0)
     }
 
-    fn is_match(&self, &(typos, begins): &States) -> bool {
+    fn is_match(&self, &(typos, begins, _): &States) -> bool {
         let accepts = |dfa: &DFA, state| matches!(dfa.distance(state), Distance::Exact(_));
         accepts(&self.typos, typos)
             || self
@@ -178,11 +194,14 @@ impl tantivy_fst::Automaton for Automaton {
                 .is_some_and(|dfa| begins != DEAD && accepts(dfa, begins))
     }
 
-    fn can_match(&self, &(typos, begins): &States) -> bool {
+    fn can_match(&self, &(typos, begins, _): &States) -> bool {
         typos != DEAD || begins != DEAD
     }
 
-    fn accept(&self, &(typos, begins): &States, byte: u8) -> States {
+    fn accept(&self, &(typos, begins, read): &States, byte: u8) -> States {
+        if self.fixed.get(read).is_some_and(|&fixed| fixed != byte) {
+            return (DEAD, DEAD, read + 1);
+        }
         let next = |dfa: &DFA, state| {
             if state == DEAD {
                 DEAD
@@ -191,7 +210,7 @@ impl tantivy_fst::Automaton for Automaton {
             }
         };
         let begins = self.begins.as_ref().map_or(DEAD, |dfa| next(dfa, begins));
-        (next(&self.typos, typos), begins)
+        (next(&self.typos, typos), begins, read + 1)
     }
 }
 
@@ -203,6 +222,7 @@ struct Key {
     word: String,
     typos: u8,
     prefix: bool,
+    fixed: usize,
 }
 
 /// The doc ids found per (segment, word), shared by every search.
@@ -338,6 +358,9 @@ mod tests {
             ["bereke", "berekett", "brereket"]
         );
         assert_eq!(cache.held.lock().unwrap().entries.len(), 3);
+        // With the first two bytes fixed, `brereket` (a typo there) is out.
+        let fixed = Spellings::new(name, "bereket", 1, false, &cache).fixed_start(2);
+        assert_eq!(names_found(&index, name, &fixed), ["bereke", "berekett"]);
     }
 
     #[test]

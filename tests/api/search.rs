@@ -596,3 +596,88 @@ async fn a_person_registered_by_initials_and_a_loan_word_in_russian_spelling_are
     }
     assert_eq!(found(&app, "q=Ак Ойл Трейд").await[0], oil.to_string());
 }
+
+#[actix_web::test]
+async fn a_full_name_ranks_those_it_agrees_with_above_namesakes_it_contradicts() {
+    let app = spawn_app().await;
+    // Same surname, given name and patronymic initial, but another patronymic.
+    let (namesake, _) = app
+        .legal_unit(justice("J9300001", "Orazow Aman Myradowiç", "2015-01-01"))
+        .await;
+    // Initials that spell legal forms (`B.K.` a joint venture, `O.` for `ОО`).
+    let (initials, _) = app
+        .legal_unit(justice("J9300002", "Orazow A.B.", "2015-01-01"))
+        .await;
+    let (joint, _) = app
+        .legal_unit(justice("J9300003", "Annaýew B.K.", "2015-01-01"))
+        .await;
+    let (other_joint, _) = app
+        .legal_unit(justice("J9300004", "Annaýew B.M.", "2015-01-01"))
+        .await;
+    // A unit whose sources tell it in part: together they say Myrat Kerimowiç.
+    let (filled, _) = app
+        .legal_unit(justice("J9300005", "Saparow M.", "2015-01-01"))
+        .await;
+    app.write(move |w| {
+        w.record(
+            filled,
+            &tax("123456789013", "Сапаров Мырат Керимович", "2020-01-01"),
+        )
+    })
+    .await;
+    let (contradicted, _) = app
+        .legal_unit(justice("J9300006", "Saparow M.", "2015-01-01"))
+        .await;
+    app.write(move |w| {
+        w.record(
+            contradicted,
+            &tax("123456789014", "Сапаров Мырат Аманович", "2020-01-01"),
+        )
+    })
+    .await;
+    indexed(&app).await;
+
+    // A typo in the patronymic: the initials agree, the namesake does not.
+    let answer = found(&app, "q=Оразов Аман Бердиеивч").await;
+    assert_eq!(answer[0], initials.to_string(), "{answer:?}");
+    assert!(answer.contains(&namesake.to_string()), "{answer:?}");
+    assert_eq!(
+        found(&app, "q=Аннаев Бегли Керимович").await[0],
+        joint.to_string()
+    );
+    assert_eq!(
+        found(&app, "q=Annaýew Begli Mämmedowiç").await[0],
+        other_joint.to_string()
+    );
+    // `Saparow M.` is filled in by the unit's other name, so the one whose
+    // other name contradicts the query ranks below.
+    let answer = found(&app, "q=Saparow Myrat Kerimowiç").await;
+    assert_eq!(
+        answer[..2],
+        [filled.to_string(), contradicted.to_string()],
+        "{answer:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_typo_in_a_russian_loan_word_and_a_cyrillic_digraph_still_find_the_unit() {
+    let app = spawn_app().await;
+    // Registered first, so that it would win a tie.
+    app.legal_unit(justice("J9400002", "«Bereket Market 97» HJ", "2015-01-01"))
+        .await;
+    let (textile, _) = app
+        .legal_unit(justice("J9400001", "«Bereket Textile 97» HJ", "2015-01-01"))
+        .await;
+    let (oguzhan, _) = app
+        .legal_unit(justice("J9400003", "«Oguzhan Awaza» HJ", "2015-01-01"))
+        .await;
+    indexed(&app).await;
+
+    // `Тектиль` is one letter from `Текстиль`, three from `tekstile`.
+    assert_eq!(
+        found(&app, "q=Берекет Тектиль 97").await[0],
+        textile.to_string()
+    );
+    // `зх` folds as `zh` does; with a typo on top, the name is one edit away.
+    assert_eq!(found(&app, "q=Огузхна Аваза").await, [oguzhan.to_string()]);
+}

@@ -1,0 +1,311 @@
+//! People in business, as the index files them and as a query asks for them.
+//!
+//! One entrepreneur is registered as `Orazow Aman Berdiýewiç`, `Orazow
+//! A.B.`, `A. Orazow` or `Orazow Aman`, source by source. Typed in full, the
+//! name must find every one of these, and rank them above a namesake whose
+//! given name or patronymic says it is somebody else: `Orazow Aman Myradowiç`
+//! shares two of the three words but contradicts the third, while `Orazow
+//! A.B.` shares one and contradicts nothing.
+//!
+//! So each person's name is filed under two keys in `name_keys`: the surname
+//! and first initial (`orazow a`), which anyone of that surname and initial
+//! has, and a compatibility key that says what the name tells: the two
+//! initials first, then the surname, the given name (`.` when only its
+//! initial is known) and the patronymic (`.` likewise, `-` when none is
+//! given): `ab orazow aman berdiewic`, `ab orazow . .`, `a- orazow aman -`.
+//! A unit's names fill each other in: `Orazow A.` of a unit that is also
+//! `Orazow Aman Berdiýewiç` is filed as the latter, so a contradiction in
+//! one name is not hidden by the vagueness of another.
+//!
+//! A query builds every key a compatible name could have, most telling
+//! first; a contradicting name has none of them. A typo is allowed in the
+//! words of a key but not in its initials, which are what tell people apart.
+
+use std::sync::Arc;
+
+use tantivy::query::Query;
+use tantivy::Term;
+
+use super::query::{better_of, exact, scored};
+use super::spellings::{SpellingCache, Spellings};
+use super::Fields;
+use crate::reconcile::normalise;
+
+/// A person's name in parts: the surname, then the given name and the
+/// patronymic, each a full word or an initial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parts<'a> {
+    surname: &'a str,
+    given: &'a str,
+    patronymic: Option<&'a str>,
+}
+
+impl<'a> Parts<'a> {
+    /// The parts of folded name words, when they are a person's. The surname
+    /// is the word shaped like one; when none is (a typo in its ending), the
+    /// first full word, as registers write the surname first.
+    fn of(words: &'a [String]) -> Option<Parts<'a>> {
+        if !normalise::looks_like_person(words) {
+            return None;
+        }
+        let at = words
+            .iter()
+            .position(|word| normalise::is_surname(word))
+            .or_else(|| words.iter().position(|word| word.len() > 1))?;
+        let mut others = words
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != at)
+            .map(|(_, word)| word.as_str());
+        Some(Parts {
+            surname: &words[at],
+            given: others.next()?,
+            patronymic: others.next(),
+        })
+    }
+
+    /// Surname and first initial: `orazow a`.
+    fn initial_key(&self) -> String {
+        format!("{} {}", self.surname, initial(self.given))
+    }
+
+    /// What this name tells: `ab orazow aman berdiewic`, `a- orazow . -`.
+    fn compatibility_key(&self) -> String {
+        let shown = |word: &'a str| if word.len() > 1 { word } else { "." };
+        format!(
+            "{}{} {} {} {}",
+            initial(self.given),
+            self.patronymic.map_or("-", initial),
+            self.surname,
+            shown(self.given),
+            self.patronymic.map_or("-", shown),
+        )
+    }
+
+    /// This name with what `other`, a name of the same person, tells more:
+    /// a full given name for an initial, a patronymic for none or an initial.
+    fn filled_in_by(self, other: &Parts<'a>) -> Parts<'a> {
+        let same_given = initial(self.given) == initial(other.given)
+            && (self.given.len() == 1 || other.given.len() == 1 || self.given == other.given);
+        if other.surname != self.surname || !same_given {
+            return self;
+        }
+        let given = if self.given.len() == 1 {
+            other.given
+        } else {
+            self.given
+        };
+        let patronymic = match (self.patronymic, other.patronymic) {
+            (None, theirs) => theirs,
+            (Some(mine), Some(theirs)) if mine.len() == 1 && initial(theirs) == mine => {
+                Some(theirs)
+            }
+            (mine, _) => mine,
+        };
+        Parts {
+            surname: self.surname,
+            given,
+            patronymic,
+        }
+    }
+}
+
+fn initial(word: &str) -> &str {
+    word.get(..1).unwrap_or(word)
+}
+
+/// The keys a unit's names are filed under, each name's folded words
+/// given: none for a firm's.
+pub fn keys(names: &[&[String]]) -> Vec<String> {
+    let people: Vec<Parts> = names.iter().filter_map(|words| Parts::of(words)).collect();
+    let mut keys: Vec<String> = Vec::with_capacity(people.len() * 2);
+    for parts in &people {
+        let full = people
+            .iter()
+            .fold(*parts, |known, other| known.filled_in_by(other));
+        for key in [parts.initial_key(), full.compatibility_key()] {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// Scores of the compatibility keys a query may meet, most telling first:
+/// given name and patronymic in full; the given name and the patronymic's
+/// initial; the given name and no patronymic; the initials and the
+/// patronymic; the initials; the given initial alone. Met within one typo,
+/// a key scores [`SPELLED_LESS`] less.
+const COMPATIBLE: [f32; 6] = [50.0, 46.0, 42.0, 40.0, 36.0, 32.0];
+
+/// What a key met only within one typo loses.
+const SPELLED_LESS: f32 = 2.0;
+
+/// The initials and the space after them, where no typo may fall.
+const INITIALS: usize = 3;
+
+/// The clauses that find a person by name, when the query words are one:
+/// the surname and initial (16, or 7 within one typo), and, when the query
+/// gives a patronymic, the best compatibility key met (see [`COMPATIBLE`]).
+pub fn clauses(
+    fields: &Fields,
+    spellings: &Arc<SpellingCache>,
+    words: &[String],
+) -> Vec<Box<dyn Query>> {
+    let Some(parts) = Parts::of(words) else {
+        return Vec::new();
+    };
+    let initial_key = parts.initial_key();
+    let near = Spellings::new(fields.name_keys, &initial_key, 1, false, spellings);
+    let term = Term::from_field_text(fields.name_keys, &initial_key);
+    let mut clauses = vec![better_of(vec![
+        scored(exact(term), 16.0),
+        scored(Box::new(near), 7.0),
+    ])];
+    let Some(patronymic) = parts.patronymic else {
+        return clauses;
+    };
+    let compatible: Vec<Box<dyn Query>> = compatible_keys(&parts, patronymic)
+        .into_iter()
+        .map(|(key, score)| compatible_key(fields, spellings, &key, score))
+        .collect();
+    clauses.push(better_of(compatible));
+    clauses
+}
+
+/// The compatibility keys of names that agree with the query's, with
+/// their scores. A key ending in a space is a start: the query gave only
+/// an initial there, so any name with that initial agrees.
+fn compatible_keys(parts: &Parts, patronymic: &str) -> Vec<(String, f32)> {
+    let (surname, given) = (parts.surname, parts.given);
+    let (g, p) = (initial(given), initial(patronymic));
+    let full_given = given.len() > 1;
+    let full_patronymic = patronymic.len() > 1;
+    let mut keys = Vec::with_capacity(6);
+    if full_given && full_patronymic {
+        keys.push((
+            format!("{g}{p} {surname} {given} {patronymic}"),
+            COMPATIBLE[0],
+        ));
+    }
+    if full_given {
+        keys.push((format!("{g}{p} {surname} {given} ."), COMPATIBLE[1]));
+        if !full_patronymic {
+            keys.push((format!("{g}{p} {surname} {given} "), COMPATIBLE[1]));
+        }
+        keys.push((format!("{g}- {surname} {given} -"), COMPATIBLE[2]));
+    }
+    if full_patronymic {
+        keys.push((format!("{g}{p} {surname} . {patronymic}"), COMPATIBLE[3]));
+    }
+    if full_given {
+        keys.push((format!("{g}{p} {surname} . ."), COMPATIBLE[4]));
+        keys.push((format!("{g}- {surname} . -"), COMPATIBLE[5]));
+    } else {
+        keys.push((format!("{g}{p} {surname} "), COMPATIBLE[4]));
+        keys.push((format!("{g}- {surname} "), COMPATIBLE[5]));
+    }
+    keys
+}
+
+/// One compatibility key: exactly, or within one typo outside the
+/// initials, or, for a start, as the start of a key.
+fn compatible_key(
+    fields: &Fields,
+    spellings: &Arc<SpellingCache>,
+    key: &str,
+    score: f32,
+) -> Box<dyn Query> {
+    if key.ends_with(' ') {
+        let starts = Spellings::new(fields.name_keys, key, 0, true, spellings);
+        return scored(Box::new(starts.fixed_start(INITIALS)), score);
+    }
+    let term = Term::from_field_text(fields.name_keys, key);
+    let near = Spellings::new(fields.name_keys, key, 1, false, spellings).fixed_start(INITIALS);
+    better_of(vec![
+        scored(exact(term), score),
+        scored(Box::new(near), score - SPELLED_LESS),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        normalise::name(text).tokens
+    }
+
+    fn keys_of(names: &[&str]) -> Vec<String> {
+        let folded: Vec<Vec<String>> = names.iter().map(|name| words(name)).collect();
+        let borrowed: Vec<&[String]> = folded.iter().map(Vec::as_slice).collect();
+        keys(&borrowed)
+    }
+
+    #[test]
+    fn every_way_of_writing_a_person_is_filed_by_what_it_tells() {
+        assert_eq!(
+            keys_of(&["Orazow Aman Berdiýewiç"]),
+            ["orazow a", "ab orazow aman berdiewic"]
+        );
+        assert_eq!(keys_of(&["Orazow A.B."]), ["orazow a", "ab orazow . ."]);
+        assert_eq!(keys_of(&["ИП Оразов А.Б."]), ["orazow a", "ab orazow . ."]);
+        assert_eq!(keys_of(&["A. Orazow"]), ["orazow a", "a- orazow . -"]);
+        assert_eq!(keys_of(&["Оразов Аман"]), ["orazow a", "a- orazow aman -"]);
+        assert_eq!(keys_of(&["Aman Orazow"]), ["orazow a", "a- orazow aman -"]);
+        assert!(keys_of(&["Altyn Ýol"]).is_empty());
+    }
+
+    #[test]
+    fn a_units_names_fill_each_other_in() {
+        assert_eq!(
+            keys_of(&["Orazow A.", "Orazow Aman Berdiýewiç"]),
+            ["orazow a", "ab orazow aman berdiewic"]
+        );
+        // A name of somebody else (another initial) fills nothing in.
+        assert_eq!(
+            keys_of(&["Orazow A.", "Orazow Myrat Berdiýewiç"]),
+            [
+                "orazow a",
+                "a- orazow . -",
+                "orazow m",
+                "mb orazow myrat berdiewic"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_typo_in_the_surname_ending_still_finds_the_surname_first() {
+        let typed: Vec<String> = ["orazw", "aman", "berdiewic"].map(String::from).into();
+        assert_eq!(
+            keys(&[typed.as_slice()]),
+            ["orazw a", "ab orazw aman berdiewic"]
+        );
+    }
+
+    #[test]
+    fn a_full_name_asks_for_every_name_that_agrees_with_it() {
+        let typed = words("Orazow Aman Berdiýewiç");
+        let parts = Parts::of(&typed).unwrap();
+        let asked: Vec<String> = compatible_keys(&parts, "berdiewic")
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        // Every way the same person is filed is asked for...
+        for written in [
+            "Orazow Aman Berdiýewiç",
+            "Orazow A.B.",
+            "A. Orazow",
+            "Orazow Aman",
+        ] {
+            let filed = keys_of(&[written]);
+            assert!(asked.contains(&filed[1]), "{written}: {filed:?}");
+        }
+        // ...and no way a namesake who is somebody else is filed.
+        for namesake in ["Orazow Aman Myradowiç", "Orazow Myrat", "Orazow A.M."] {
+            let filed = keys_of(&[namesake]);
+            assert!(!asked.contains(&filed[1]), "{namesake}: {filed:?}");
+        }
+    }
+}
