@@ -7,6 +7,7 @@
 //! the index never holds one the database does not have.
 
 use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, SyncSender};
 
 use chrono::{NaiveDate, Utc};
 use tantivy::schema::TantivyDocument;
@@ -25,6 +26,8 @@ use crate::store::{reference, units, AnyConnection};
 const BATCH: i64 = 2_000;
 /// The writer's memory budget; it flushes a segment when it is reached.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
+/// A full rebuild's budget: about a million units' worth.
+const REBUILD_HEAP: usize = 1536 * 1024 * 1024;
 
 /// The index's one writer.
 pub struct Indexer {
@@ -38,7 +41,19 @@ impl Indexer {
     /// Takes the index's writer lock; a second writer (another process) is refused.
     pub fn new(index: &SearchIndex) -> Result<Self, SearchError> {
         // One indexing thread: the other core serves searches.
-        let writer = index.index().writer_with_num_threads(1, WRITER_HEAP)?;
+        Indexer::with_threads(index, 1, WRITER_HEAP)
+    }
+
+    /// The writer for `sanaw reindex`, which runs while no search is
+    /// served: one indexing thread beside the one reading the database, with
+    /// a budget large enough for few segments, so that little is left to
+    /// merge at the end.
+    pub fn for_rebuild(index: &SearchIndex) -> Result<Self, SearchError> {
+        Indexer::with_threads(index, 1, REBUILD_HEAP)
+    }
+
+    fn with_threads(index: &SearchIndex, threads: usize, heap: usize) -> Result<Self, SearchError> {
+        let writer = index.index().writer_with_num_threads(threads, heap)?;
         Ok(Indexer {
             index: index.clone(),
             writer,
@@ -64,7 +79,7 @@ impl Indexer {
             let mut ids: Vec<i64> = changes.iter().map(|(_, unit)| *unit).collect();
             ids.sort_unstable();
             ids.dedup();
-            self.put(conn, &ids)?;
+            self.put(conn, &ids, Put::Replace)?;
             self.commit(last_seq)?;
             read += changes.len();
             seq = last_seq;
@@ -77,16 +92,19 @@ impl Indexer {
         // Read the version first: changes after it are caught up later.
         let version = units::register_version(conn)?;
         self.writer.delete_all_documents()?;
-        let mut after = 0;
-        let mut indexed = 0;
-        loop {
-            let ids = units::ids_after(conn, after, BATCH)?;
-            let Some(&last) = ids.last() else {
-                break;
-            };
-            indexed += self.put(conn, &ids)?;
-            after = last;
-        }
+        self.read_sections(conn)?;
+        // Reading the database and building documents each take a core's
+        // worth of a rebuild: one thread reads the next batches while this
+        // one builds the documents of the last.
+        let (batches, received) = sync_channel(2);
+        let indexed = std::thread::scope(|scope| {
+            scope.spawn(move || read_all(conn, &batches));
+            let mut indexed = 0;
+            for batch in received {
+                indexed += self.write(&batch?, Put::New)?;
+            }
+            Ok::<usize, SearchError>(indexed)
+        })?;
         self.commit(version)?;
         self.merge_all()?;
         Ok(indexed)
@@ -110,30 +128,40 @@ impl Indexer {
     ///
     /// An enterprise shows its legal units' records, so a change to a legal
     /// unit re-indexes its enterprise too.
-    fn put(&mut self, conn: &mut AnyConnection, ids: &[i64]) -> Result<usize, SearchError> {
+    fn put(
+        &mut self,
+        conn: &mut AnyConnection,
+        ids: &[i64],
+        put: Put,
+    ) -> Result<usize, SearchError> {
+        self.read_sections(conn)?;
+        let batch = Batch::read(conn, ids)?;
+        self.write(&batch, put)
+    }
+
+    /// Reads the NACE sections once.
+    fn read_sections(&mut self, conn: &mut AnyConnection) -> Result<(), SearchError> {
         if self.sections.is_none() {
             self.sections = Some(reference::nace_sections(conn)?);
         }
-        let links = units::enterprise_links(conn, ids)?;
-        let mut all: Vec<i64> = ids.to_vec();
-        all.extend(
-            links
-                .iter()
-                .flat_map(|(legal, enterprise)| [*legal, *enterprise]),
-        );
-        all.sort_unstable();
-        all.dedup();
-        let kinds = units::kinds(conn, &all)?;
-        let mut by_unit: HashMap<i64, Vec<Record>> = HashMap::new();
-        for (unit, record) in units::records_by_unit(conn, &all)? {
-            by_unit.entry(unit).or_default().push(record);
-        }
+        Ok(())
+    }
+
+    /// Writes the documents of a batch's units; returns how many.
+    fn write(&mut self, batch: &Batch, put: Put) -> Result<usize, SearchError> {
+        let Batch {
+            links,
+            kinds,
+            by_unit,
+        } = batch;
         let today = Utc::now().date_naive();
         let fields = *self.index.fields();
         let mut written = 0;
-        for (id, kind) in kinds {
-            self.writer
-                .delete_term(Term::from_field_u64(fields.unit, id as u64));
+        for &(id, kind) in kinds {
+            if put == Put::Replace {
+                self.writer
+                    .delete_term(Term::from_field_u64(fields.unit, id as u64));
+            }
             let records: Vec<Record> = if kind == UnitKind::Enterprise {
                 links
                     .iter()
@@ -170,6 +198,81 @@ impl Indexer {
         self.index.set_version(seq);
         Ok(())
     }
+}
+
+/// What the documents of some units are built from, as read from the database.
+struct Batch {
+    /// (legal unit, enterprise) links of the units.
+    links: Vec<(i64, i64)>,
+    /// The units and the units linked to them, with their kinds.
+    kinds: Vec<(i64, UnitKind)>,
+    /// Every record of each of those units.
+    by_unit: HashMap<i64, Vec<Record>>,
+}
+
+impl Batch {
+    /// Reads what the documents of these units need: an enterprise shows
+    /// its legal units' records, and a legal unit's change re-indexes its
+    /// enterprise.
+    fn read(conn: &mut AnyConnection, ids: &[i64]) -> Result<Batch, SearchError> {
+        let links = units::enterprise_links(conn, ids)?;
+        let mut all: Vec<i64> = ids.to_vec();
+        all.extend(
+            links
+                .iter()
+                .flat_map(|(legal, enterprise)| [*legal, *enterprise]),
+        );
+        all.sort_unstable();
+        all.dedup();
+        let kinds = units::kinds(conn, &all)?;
+        let mut by_unit: HashMap<i64, Vec<Record>> = HashMap::new();
+        for (unit, record) in units::records_by_unit(conn, &all)? {
+            by_unit.entry(unit).or_default().push(record);
+        }
+        Ok(Batch {
+            links,
+            kinds,
+            by_unit,
+        })
+    }
+}
+
+/// Reads every unit, batch by batch, into `batches`, until the units end,
+/// a read fails (the error is sent) or the receiver is gone.
+fn read_all(conn: &mut AnyConnection, batches: &SyncSender<Result<Batch, SearchError>>) {
+    let mut after = 0;
+    loop {
+        let read = units::ids_after(conn, after, BATCH)
+            .map_err(SearchError::from)
+            .and_then(|ids| match ids.last() {
+                None => Ok(None),
+                Some(&last) => Ok(Some((last, Batch::read(conn, &ids)?))),
+            });
+        match read {
+            Ok(None) => return,
+            Ok(Some((last, batch))) => {
+                if batches.send(Ok(batch)).is_err() {
+                    return;
+                }
+                after = last;
+            }
+            Err(error) => {
+                // Nobody to tell when the receiver is gone.
+                let _ = batches.send(Err(error));
+                return;
+            }
+        }
+    }
+}
+
+/// Whether the units written may already be in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Put {
+    /// They may: each unit's old document is deleted first.
+    Replace,
+    /// They are not (a rebuild emptied the index): a delete per unit would
+    /// only be work for the commit.
+    New,
 }
 
 /// The tantivy document of a unit.

@@ -319,7 +319,7 @@ async fn a_rebuilt_index_holds_every_unit_and_the_register_version() {
     let db = app.db.clone();
     let rebuilt = index.clone();
     let units = actix_web::rt::task::spawn_blocking(move || {
-        let mut indexer = Indexer::new(&rebuilt).expect("the writer");
+        let mut indexer = Indexer::for_rebuild(&rebuilt).expect("the writer");
         indexer.rebuild(&mut db.reader().expect("a connection"))
     })
     .await
