@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use sanaw::domain::access::Role;
 use sanaw::domain::stat_id::StatId;
+use sanaw::domain::unit::UnitKind;
 use sanaw::search::indexer::Indexer;
 use sanaw::search::query::{self, SearchRequest};
 use sanaw::search::SearchIndex;
@@ -680,4 +681,48 @@ async fn a_typo_in_a_russian_loan_word_and_a_cyrillic_digraph_still_find_the_uni
     );
     // `зх` folds as `zh` does; with a typo on top, the name is one edit away.
     assert_eq!(found(&app, "q=Огузхна Аваза").await, [oguzhan.to_string()]);
+}
+
+#[actix_web::test]
+async fn a_filter_adds_nothing_to_the_score_so_units_of_another_kind_cannot_shift_a_cursor() {
+    let app = spawn_app().await;
+    let mut legal = Vec::new();
+    for at in 0..7 {
+        let name = format!("Bereket Söwda {at}");
+        let (unit, _) = app
+            .legal_unit(justice(&format!("J95000{at:02}"), &name, "2015-01-01"))
+            .await;
+        legal.push(unit.to_string());
+    }
+    indexed(&app).await;
+    // After the first page, local units arrive: as a term's statistics, the
+    // share of `legal_unit` among all units falls.
+    let hits = all_pages(&app, "q=Bereket&kind=legal_unit", || async {
+        app.write(|writer| {
+            for at in 0..20 {
+                let local = writer.create_unit(UnitKind::LocalUnit)?;
+                let name = format!("Nusaý dükany {at}");
+                writer.record(
+                    local,
+                    &justice(&format!("L95000{at:02}"), &name, "2020-01-01"),
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    })
+    .await;
+    let found = ids(&hits);
+    assert_eq!(found.len(), legal.len(), "skipped or repeated: {found:?}");
+    for unit in &legal {
+        assert!(found.contains(unit), "{unit} skipped: {found:?}");
+    }
+    let scores: Vec<f64> = hits
+        .iter()
+        .filter_map(|hit| hit["score"].as_f64())
+        .collect();
+    assert!(
+        scores.windows(2).all(|pair| pair[0] == pair[1]),
+        "one query word matched alike scores alike: {scores:?}"
+    );
 }
