@@ -50,7 +50,8 @@ pub fn name(text: &str) -> NormalName {
     let mut legal_form = None;
     // Longest forms first, so "açyk paýdarlar jemgyýeti" wins over a shorter overlap.
     for form in legal_forms() {
-        if person && !form.entrepreneur && form.tokens.concat().len() == 1 {
+        let single_letter = form.tokens.len() == 1 && form.tokens[0].len() == 1;
+        if person && !form.entrepreneur && single_letter {
             continue;
         }
         if let Some(at) = find_sequence(&tokens, &form.tokens) {
@@ -216,22 +217,23 @@ pub fn looks_like_person(tokens: &[String]) -> bool {
 /// `Orazow Aman Berdiýewiç`, `Orazow A.B.` and `A. Orazow` all give
 /// (`orazow`, `a`). None when the words are not a person's.
 pub fn surname_and_initial(tokens: &[String]) -> Option<(&str, char)> {
-    if !looks_like_person(tokens) {
-        return None;
-    }
-    let at = tokens.iter().position(|t| is_surname(t))?;
-    surname_at(tokens, at)
-}
-
-/// The word at `at` as the surname, and the first letter of the first
-/// other word as the initial.
-pub fn surname_at(tokens: &[String], at: usize) -> Option<(&str, char)> {
+    let at = surname_position(tokens)?;
     let initial = tokens
         .iter()
         .enumerate()
         .find(|(other, _)| *other != at)
         .and_then(|(_, given)| given.chars().next())?;
-    Some((tokens.get(at)?.as_str(), initial))
+    Some((tokens[at].as_str(), initial))
+}
+
+/// Where the surname stands in folded name words that are a person's: the
+/// first word shaped like one. None when the words are not a person's, or
+/// no word has a surname's ending.
+pub fn surname_position(tokens: &[String]) -> Option<usize> {
+    if !looks_like_person(tokens) {
+        return None;
+    }
+    tokens.iter().position(|t| is_surname(t))
 }
 
 /// English loan words as Latin and as Russian Cyrillic write them: `Групп`
@@ -437,24 +439,15 @@ pub fn fold(text: &str) -> String {
         let next = chars.peek().copied();
         let after_consonant = previous.is_some_and(is_consonant);
         match (c, next) {
-            // ASCII digraphs standing in for Turkmen letters.
-            ('s' | 'c' | 'z' | 'k', Some('h')) => {
+            // ASCII digraphs standing in for Turkmen letters, and the same
+            // letters in Cyrillic (`Огузхан`, `Исхак`), which transliterate
+            // to them: folded alike, or two scripts of one name would not meet.
+            ('s' | 'c' | 'z' | 'k', Some('h')) | ('с' | 'з' | 'к', Some('х')) => {
                 chars.next();
                 out.push(match c {
-                    's' => 's',
+                    's' | 'с' => 's',
                     'c' => 'c',
-                    'z' => 'z',
-                    _ => 'h',
-                });
-            }
-            // The same letters in Cyrillic (`Огузхан`, `Исхак`): the Latin
-            // spelling they transliterate to would fold as above, so they
-            // fold alike, or the two scripts of one name would not meet.
-            ('с' | 'з' | 'к', Some('х')) => {
-                chars.next();
-                out.push(match c {
-                    'с' => 's',
-                    'з' => 'z',
+                    'z' | 'з' => 'z',
                     _ => 'h',
                 });
             }

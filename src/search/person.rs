@@ -24,9 +24,8 @@
 use std::sync::Arc;
 
 use tantivy::query::Query;
-use tantivy::Term;
 
-use super::query::{better_of, exact, scored};
+use super::query::{better_of, key_or_near, scored};
 use super::spellings::{SpellingCache, Spellings};
 use super::Fields;
 use crate::reconcile::normalise;
@@ -45,13 +44,12 @@ impl<'a> Parts<'a> {
     /// is the word shaped like one; when none is (a typo in its ending), the
     /// first full word, as registers write the surname first.
     fn of(words: &'a [String]) -> Option<Parts<'a>> {
-        if !normalise::looks_like_person(words) {
-            return None;
-        }
-        let at = words
-            .iter()
-            .position(|word| normalise::is_surname(word))
-            .or_else(|| words.iter().position(|word| word.len() > 1))?;
+        let at = normalise::surname_position(words).or_else(|| {
+            if !normalise::looks_like_person(words) {
+                return None;
+            }
+            words.iter().position(|word| word.len() > 1)
+        })?;
         let mut others = words
             .iter()
             .enumerate()
@@ -158,11 +156,7 @@ pub fn clauses(
     };
     let initial_key = parts.initial_key();
     let near = Spellings::new(fields.name_keys, &initial_key, 1, false, spellings);
-    let term = Term::from_field_text(fields.name_keys, &initial_key);
-    let mut clauses = vec![better_of(vec![
-        scored(exact(term), 16.0),
-        scored(Box::new(near), 7.0),
-    ])];
+    let mut clauses = vec![key_or_near(fields, &initial_key, 16.0, near, 7.0)];
     let Some(patronymic) = parts.patronymic else {
         return clauses;
     };
@@ -183,28 +177,24 @@ fn compatible_keys(parts: &Parts, patronymic: &str) -> Vec<(String, f32)> {
     let full_given = given.len() > 1;
     let full_patronymic = patronymic.len() > 1;
     let mut keys = Vec::with_capacity(6);
-    if full_given && full_patronymic {
-        keys.push((
-            format!("{g}{p} {surname} {given} {patronymic}"),
-            COMPATIBLE[0],
-        ));
-    }
     if full_given {
-        keys.push((format!("{g}{p} {surname} {given} ."), COMPATIBLE[1]));
-        if !full_patronymic {
+        if full_patronymic {
+            let full = format!("{g}{p} {surname} {given} {patronymic}");
+            keys.push((full, COMPATIBLE[0]));
+        } else {
             keys.push((format!("{g}{p} {surname} {given} "), COMPATIBLE[1]));
         }
+        keys.push((format!("{g}{p} {surname} {given} ."), COMPATIBLE[1]));
         keys.push((format!("{g}- {surname} {given} -"), COMPATIBLE[2]));
-    }
-    if full_patronymic {
-        keys.push((format!("{g}{p} {surname} . {patronymic}"), COMPATIBLE[3]));
-    }
-    if full_given {
         keys.push((format!("{g}{p} {surname} . ."), COMPATIBLE[4]));
         keys.push((format!("{g}- {surname} . -"), COMPATIBLE[5]));
     } else {
+        // Only the given initial typed: any given name with it agrees.
         keys.push((format!("{g}{p} {surname} "), COMPATIBLE[4]));
         keys.push((format!("{g}- {surname} "), COMPATIBLE[5]));
+    }
+    if full_patronymic {
+        keys.push((format!("{g}{p} {surname} . {patronymic}"), COMPATIBLE[3]));
     }
     keys
 }
@@ -221,12 +211,8 @@ fn compatible_key(
         let starts = Spellings::new(fields.name_keys, key, 0, true, spellings);
         return scored(Box::new(starts.fixed_start(INITIALS)), score);
     }
-    let term = Term::from_field_text(fields.name_keys, key);
     let near = Spellings::new(fields.name_keys, key, 1, false, spellings).fixed_start(INITIALS);
-    better_of(vec![
-        scored(exact(term), score),
-        scored(Box::new(near), score - SPELLED_LESS),
-    ])
+    key_or_near(fields, key, score, near, score - SPELLED_LESS)
 }
 
 #[cfg(test)]

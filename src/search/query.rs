@@ -417,15 +417,30 @@ fn word_query(
 /// name is the query and nothing more, in the query's order, ranks first:
 /// `Gorkut ýyldyz` before `Ýyldyz Gorkut Paýhas`.
 fn whole_name(fields: &Fields, spellings: &Arc<SpellingCache>, compact: &str) -> Box<dyn Query> {
-    let whole = scored(
-        exact(Term::from_field_text(fields.name_keys, compact)),
-        10.0,
-    );
     if typo_allowance(compact) == 0 {
-        return whole;
+        return scored(
+            exact(Term::from_field_text(fields.name_keys, compact)),
+            10.0,
+        );
     }
     let near = Spellings::new(fields.name_keys, compact, 1, false, spellings);
-    better_of(vec![whole, scored(Box::new(near), 6.0)])
+    key_or_near(fields, compact, 10.0, near, 6.0)
+}
+
+/// A key of `name_keys` as it is (`score`), or else one of its `near`
+/// spellings (`near_score`): the better of the two.
+pub(super) fn key_or_near(
+    fields: &Fields,
+    key: &str,
+    score: f32,
+    near: Spellings,
+    near_score: f32,
+) -> Box<dyn Query> {
+    let term = Term::from_field_text(fields.name_keys, key);
+    better_of(vec![
+        scored(exact(term), score),
+        scored(Box::new(near), near_score),
+    ])
 }
 
 /// Short words must be right; longer ones may have one typo, long ones two.
