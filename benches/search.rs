@@ -38,6 +38,9 @@
 //! the rest runs), so a change to the index is measured at 1,000,000 units
 //! without ten minutes of loading each time; with it, `BENCH_REINDEX=0`
 //! keeps the folder's index as it is, for a change to queries alone.
+//! `BENCH_TARGETS_OUT=<file>` writes the typical search targets, one per
+//! line, so that another load tool (Debian's `wrk` with a round-robin
+//! script) can drive a `sanaw serve` with the same mix.
 //!
 //! `cargo bench --bench search`
 
@@ -904,6 +907,9 @@ fn drive_http(server: &Server, targets: &[&str], settings: &Settings) -> Summary
 
 fn sanaw_search_speed(server: &Server, typical: &[Typical], settings: &Settings) -> Summary {
     let targets: Vec<&str> = typical.iter().map(|t| t.target.as_str()).collect();
+    if let Some(path) = std::env::var_os("BENCH_TARGETS_OUT") {
+        std::fs::write(&path, targets.join("\n")).expect("the targets file is written");
+    }
     let summary = drive_http(server, &targets, settings);
     println!(
         "sanaw search, {} clients for {} s, {} typical queries round-robin: {summary} ({TARGET_SPEED})",

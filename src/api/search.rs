@@ -20,8 +20,9 @@ use crate::domain::size_class::SizeClass;
 use crate::domain::unit::{UnitKind, UnitStatus};
 use crate::domain::UnknownWord;
 use crate::search::cursor::Cursor;
+use crate::search::facets::FacetCount;
 use crate::search::order::Sort;
-use crate::search::query::{self, FacetCount, Filters, Hit, SearchRequest, MAX_LIMIT};
+use crate::search::query::{self, Filters, Hit, SearchRequest, MAX_LIMIT};
 
 /// The longest query box accepted: no enterprise name comes near it.
 const MAX_QUERY_CHARS: usize = 200;

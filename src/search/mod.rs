@@ -7,6 +7,7 @@
 
 pub mod cursor;
 pub mod document;
+pub mod facets;
 pub mod highlight;
 pub mod indexer;
 pub mod most_words;
@@ -14,14 +15,18 @@ pub mod order;
 pub mod person;
 pub mod query;
 pub mod spellings;
+pub mod table;
+pub mod word;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{DateOptions, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT};
-use tantivy::{Index, IndexReader, ReloadPolicy};
+use tantivy::{Index, IndexReader, ReloadPolicy, Warmer};
+
+use table::UnitTables;
 
 /// Why the index cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,9 +42,6 @@ pub enum SearchError {
     /// tantivy refused.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
-    /// The facet request was refused (a bug, not bad input).
-    #[error("search facets: {0}")]
-    Facets(String),
     /// The database could not be read while indexing.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -55,6 +57,8 @@ pub struct SearchIndex {
     version: Arc<AtomicI64>,
     /// The doc ids of each query word's other spellings, per segment.
     spellings: Arc<spellings::SpellingCache>,
+    /// What ranking and facets read of each unit, per segment.
+    tables: Arc<UnitTables>,
 }
 
 impl SearchIndex {
@@ -79,9 +83,13 @@ impl SearchIndex {
             }
             other => other?,
         };
+        let tables = Arc::new(UnitTables::default());
+        // The reader holds its warmers weakly: `tables` keeps this one alive.
+        let warmer: Weak<dyn Warmer> = Arc::downgrade(&tables) as Weak<dyn Warmer>;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![warmer])
             .try_into()?;
         let fields = Fields::of(&index.schema())?;
         let version = committed_version(&index)?;
@@ -91,6 +99,7 @@ impl SearchIndex {
             fields,
             version: Arc::new(AtomicI64::new(version)),
             spellings: Arc::default(),
+            tables,
         })
     }
 
@@ -122,6 +131,11 @@ impl SearchIndex {
     /// The fields of the schema.
     pub fn fields(&self) -> &Fields {
         &self.fields
+    }
+
+    /// What ranking and facets read of each unit, per segment.
+    pub fn tables(&self) -> &Arc<UnitTables> {
+        &self.tables
     }
 
     /// What searches found of each word's other spellings, shared between them.

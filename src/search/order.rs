@@ -11,12 +11,14 @@
 //! other units share a word.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, Term};
 
+use super::table::UnitTables;
 use super::{Fields, SearchError};
 use crate::domain::text_enum;
 
@@ -110,16 +112,20 @@ pub fn tiebreak(alive: bool, words: usize, unit: u64) -> u64 {
 const UNIT_BITS: u64 = (1 << 40) - 1;
 
 /// The best `limit` units by relevance to a query of `query_words` words,
-/// after `after` (all, without it).
+/// after `after` (all, without it). Ties are broken from the segments'
+/// `tables`.
 pub fn by_relevance(
     limit: usize,
     query_words: u64,
     after: Option<Relevance>,
+    tables: &Arc<UnitTables>,
 ) -> impl Collector<Fruit = Vec<(Option<Relevance>, DocAddress)>> {
+    let tables = tables.clone();
     TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-        let packed = segment.fast_fields().u64("tiebreak").ok();
+        let table = tables.of(segment);
         move |doc: DocId, score: Score| {
-            let packed = packed.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+            // A table that cannot be read ranks its units last among equals.
+            let packed = table.as_ref().map_or(0, |table| table.row(doc).tiebreak);
             let relevance = Relevance {
                 score,
                 alive: packed >> 48,
@@ -137,9 +143,11 @@ pub fn by_relevance(
 }
 
 /// The first `limit` units of a key order (name or registration) after `after`.
+#[allow(clippy::too_many_arguments)]
 pub fn by_key(
     searcher: &Searcher,
     fields: &Fields,
+    tables: &Arc<UnitTables>,
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<&Position>,
@@ -186,7 +194,7 @@ pub fn by_key(
                 .collect())
         }
         Sort::Relevance => {
-            let collector = by_relevance(limit, query_words, relevance_after(after));
+            let collector = by_relevance(limit, query_words, relevance_after(after), tables);
             Ok(relevance_page(searcher.search(&query, &collector)?))
         }
     }

@@ -4,14 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
-use tantivy::aggregation::{AggregationCollector, Key};
 use tantivy::collector::Count;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, RangeQuery,
@@ -21,11 +18,13 @@ use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::{DocAddress, Term};
 
 use super::cursor::Cursor;
+use super::facets::{FacetCount, FacetCounter};
 use super::highlight::{self, Span};
 use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
 use super::person;
 use super::spellings::{SpellingCache, Spellings};
+use super::word::Word;
 use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::reconcile::normalise;
@@ -130,15 +129,6 @@ pub struct Hit {
     pub score: Option<f32>,
 }
 
-/// How many units of the answer have each value of a filter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FacetCount {
-    /// The value, as a filter takes it.
-    pub value: String,
-    /// How many units found have it.
-    pub count: u64,
-}
-
 /// A search's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -153,20 +143,6 @@ pub struct Found {
     pub next: Option<Cursor>,
 }
 
-/// The filters with facet counts, and how many values each may list.
-const FACETS: [(&str, u32); 6] = [
-    ("kind", 10),
-    ("status", 10),
-    ("region", 20),
-    ("legal_form", 100),
-    ("sector", 50),
-    // Counted by NACE section (21 letters), shown as `activity`.
-    ("section", 30),
-];
-
-/// The facet derived from confidential figures.
-const CONFIDENTIAL_FACETS: [(&str, u32); 1] = [("size_class", 10)];
-
 /// Runs a search: one page of results, the total, and facet counts over
 /// everything that matches.
 pub fn search_with_facets(
@@ -176,39 +152,37 @@ pub fn search_with_facets(
     let searcher = index.reader().searcher();
     let words = normalise::name(&request.text).tokens;
     let query = request_query(index, request, &words);
-    let facets = AggregationCollector::from_aggs(
-        facet_request(request.confidential)?.clone(),
-        Default::default(),
-    );
+    let facets = FacetCounter::new(request.confidential, index.tables());
     // One more than asked, to know whether another page follows.
     let wanted = request.limit.clamp(1, MAX_LIMIT) + 1;
-    let (page, total, aggregated) = match (request.sort, &request.after) {
+    let (page, total, facets) = match (request.sort, &request.after) {
         // The usual case in one pass: the relevance cursor filters inside the collector.
         (Sort::Relevance, after) => {
             let after = order::relevance_after(after.as_ref());
-            let top = order::by_relevance(wanted, words.len() as u64, after);
-            let (top, total, aggregated) = searcher.search(&query, &(top, Count, facets))?;
-            (order::relevance_page(top), total, aggregated)
+            let top = order::by_relevance(wanted, words.len() as u64, after, index.tables());
+            let (top, total, counted) = searcher.search(&query, &(top, Count, facets))?;
+            (order::relevance_page(top), total, counted)
         }
         (sort, after) => {
-            let (total, aggregated) = searcher.search(&query, &(Count, facets))?;
+            let (total, counted) = searcher.search(&query, &(Count, facets))?;
             let page = order::by_key(
                 &searcher,
                 index.fields(),
+                index.tables(),
                 query,
                 sort,
                 after.as_ref(),
                 wanted,
                 words.len() as u64,
             )?;
-            (page, total, aggregated)
+            (page, total, counted)
         }
     };
     let (hits, next) = into_page(index, &searcher, request, &words, page)?;
     Ok(Found {
         total: total as u64,
         hits,
-        facets: facet_counts(aggregated),
+        facets,
         next,
     })
 }
@@ -218,7 +192,7 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
     let searcher = index.reader().searcher();
     let words = normalise::name(&request.text).tokens;
     let limit = request.limit.clamp(1, MAX_LIMIT);
-    let collector = order::by_relevance(limit, words.len() as u64, None);
+    let collector = order::by_relevance(limit, words.len() as u64, None, index.tables());
     let top = searcher.search(&request_query(index, request, &words), &collector)?;
     load_hits(index, &searcher, &words, order::relevance_page(top))
 }
@@ -242,63 +216,6 @@ fn into_page(
         _ => None,
     };
     Ok((load_hits(index, searcher, words, page)?, next))
-}
-
-/// The facet aggregations, built once: the same for every search.
-fn facet_request(confidential: bool) -> Result<&'static Aggregations, SearchError> {
-    static PUBLIC: OnceLock<Result<Aggregations, String>> = OnceLock::new();
-    static ALL: OnceLock<Result<Aggregations, String>> = OnceLock::new();
-    let build = |confidential: bool| {
-        let extra: &[(&str, u32)] = if confidential {
-            &CONFIDENTIAL_FACETS
-        } else {
-            &[]
-        };
-        let request: serde_json::Map<String, serde_json::Value> = FACETS
-            .iter()
-            .chain(extra)
-            .map(|(field, size)| {
-                let terms = serde_json::json!({"terms": {"field": field, "size": size}});
-                ((*field).to_owned(), terms)
-            })
-            .collect();
-        serde_json::from_value(serde_json::Value::Object(request)).map_err(|e| e.to_string())
-    };
-    let built = if confidential {
-        ALL.get_or_init(|| build(true))
-    } else {
-        PUBLIC.get_or_init(|| build(false))
-    };
-    built
-        .as_ref()
-        .map_err(|error| SearchError::Facets(error.clone()))
-}
-
-fn facet_counts(results: AggregationResults) -> BTreeMap<String, Vec<FacetCount>> {
-    let mut facets = BTreeMap::new();
-    for (name, result) in results.0 {
-        let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = result else {
-            continue;
-        };
-        let counts = buckets
-            .into_iter()
-            .filter_map(|bucket| match bucket.key {
-                Key::Str(value) => Some(FacetCount {
-                    value,
-                    count: bucket.doc_count,
-                }),
-                _ => None,
-            })
-            .collect();
-        // The activity filter takes section letters, so the facet is named after it.
-        let name = if name == "section" {
-            "activity".to_owned()
-        } else {
-            name
-        };
-        facets.insert(name, counts);
-    }
-    facets
 }
 
 /// The query box (its text and its folded `words`) restricted by the filters.
@@ -360,7 +277,8 @@ fn text_query(
             .enumerate()
             .map(|(at, word)| {
                 let last = at + 1 == words.len();
-                (occur, word_query(fields, spellings, word, last))
+                let word: Box<dyn Query> = Box::new(Word::new(fields, word, last, spellings));
+                (occur, word)
             })
             .collect();
         let all_words: Box<dyn Query> = if words.len() > 2 {
@@ -380,35 +298,6 @@ fn text_query(
             clauses.push((Occur::Should, as_person));
         }
     }
-    Box::new(BooleanQuery::new(clauses))
-}
-
-/// One query word: in a name exactly (2, plus 1 when another spelling would
-/// be accepted, plus 1 more when the word is the last and has a typo
-/// allowance), or else within its typo allowance or, when it is the last,
-/// still being typed, as the start of a name word (1); and in the address,
-/// which counts for less (0.5).
-fn word_query(
-    fields: &Fields,
-    spellings: &Arc<SpellingCache>,
-    word: &str,
-    last: bool,
-) -> Box<dyn Query> {
-    let term = Term::from_field_text(fields.names, word);
-    let typos = typo_allowance(word);
-    let in_names = if typos > 0 || last {
-        let exactly = 3.0 + f32::from(u8::from(typos > 0 && last));
-        let others = Spellings::new(fields.names, word, typos, last, spellings);
-        better_of(vec![
-            scored(exact(term), exactly),
-            scored(Box::new(others), 1.0),
-        ])
-    } else {
-        scored(exact(term), 2.0)
-    };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, in_names)];
-    let in_address = Term::from_field_text(fields.address, word);
-    clauses.push((Occur::Should, scored(exact(in_address), 0.5)));
     Box::new(BooleanQuery::new(clauses))
 }
 

@@ -22,7 +22,9 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-/// Doc ids the cache may hold in all (64 MiB).
+use super::word::ScoredDocs;
+
+/// Doc ids and scores the cache may hold in all (256 MiB).
 const BUDGET: usize = 64 << 20;
 
 /// The spellings of one word in one field.
@@ -85,16 +87,19 @@ impl Spellings {
             typos: self.typos,
             prefix: self.prefix,
             fixed: self.fixed,
+            listed: Listed::Spellings,
         };
-        if let Some(docs) = self.cache.get(&key) {
+        if let Some(Cached::Docs(docs)) = self.cache.get(&key) {
             return Ok(docs);
         }
         let docs: Arc<[DocId]> = self.read_docs(reader)?.into();
-        self.cache.put(key, docs.clone());
+        self.cache.put(key, Cached::Docs(docs.clone()));
         Ok(docs)
     }
 
-    fn read_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
+    /// The sorted doc ids of the segment that hold a spelling, read from
+    /// the index each time.
+    pub(super) fn read_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
         let automaton = Automaton {
             fixed: &self.word.as_bytes()[..self.fixed],
             typos: automaton_builder(self.typos).build_dfa(&self.word),
@@ -214,18 +219,48 @@ impl tantivy_fst::Automaton for Automaton<'_> {
     }
 }
 
-/// What a cached list of doc ids answers.
+/// What a cached list answers: the spellings of a word, or a query word
+/// with its scores (`word::Word`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    segment: SegmentId,
-    field: Field,
-    word: String,
-    typos: u8,
-    prefix: bool,
-    fixed: usize,
+pub(super) struct Key {
+    pub segment: SegmentId,
+    pub field: Field,
+    pub word: String,
+    pub typos: u8,
+    pub prefix: bool,
+    pub fixed: usize,
+    pub listed: Listed,
 }
 
-/// The doc ids found per (segment, word), shared by every search.
+/// The kind of list a key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Listed {
+    /// A word's other spellings, `word` left out.
+    Spellings,
+    /// A query word's matches in names and address, scored.
+    Word,
+}
+
+/// A cached list.
+#[derive(Clone)]
+pub(super) enum Cached {
+    /// Sorted doc ids.
+    Docs(Arc<[DocId]>),
+    /// Sorted doc ids, each with its score.
+    Scored(Arc<ScoredDocs>),
+}
+
+impl Cached {
+    /// Its size against the budget, in 4-byte values.
+    fn size(&self) -> usize {
+        match self {
+            Cached::Docs(docs) => docs.len(),
+            Cached::Scored(scored) => 2 * scored.docs.len(),
+        }
+    }
+}
+
+/// The lists found per (segment, word), shared by every search.
 #[derive(Default)]
 pub struct SpellingCache {
     held: Mutex<Held>,
@@ -233,13 +268,14 @@ pub struct SpellingCache {
 
 #[derive(Default)]
 struct Held {
-    entries: HashMap<Key, Arc<[DocId]>>,
-    /// Doc ids held in all.
+    entries: HashMap<Key, Cached>,
+    /// Doc ids and scores held in all.
     size: usize,
 }
 
 impl SpellingCache {
-    fn get(&self, key: &Key) -> Option<Arc<[DocId]>> {
+    /// The list kept for `key`, if any.
+    pub(super) fn get(&self, key: &Key) -> Option<Cached> {
         let held = self
             .held
             .lock()
@@ -247,8 +283,10 @@ impl SpellingCache {
         held.entries.get(key).cloned()
     }
 
-    fn put(&self, key: Key, docs: Arc<[DocId]>) {
-        if docs.len() > BUDGET {
+    /// Keeps a list for `key`; starts again when the budget is spent.
+    pub(super) fn put(&self, key: Key, list: Cached) {
+        let size = list.size();
+        if size > BUDGET {
             return;
         }
         let mut held = self
@@ -256,13 +294,13 @@ impl SpellingCache {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Starting again is crude but cheap, and old segments' entries go too.
-        if held.size + docs.len() > BUDGET {
+        if held.size + size > BUDGET {
             held.entries.clear();
             held.size = 0;
         }
-        held.size += docs.len();
-        if let Some(replaced) = held.entries.insert(key, docs) {
-            held.size -= replaced.len();
+        held.size += size;
+        if let Some(replaced) = held.entries.insert(key, list) {
+            held.size -= replaced.size();
         }
     }
 }

@@ -1,0 +1,157 @@
+//! What a search reads of every unit it finds, kept per segment as plain
+//! arrays: the relevance tie-break and the number of each facet value.
+//!
+//! A broad query (`Bereket`: 60,000 units) reads these for every unit found,
+//! to rank it and to count the facets. From tantivy's compressed columns that
+//! was seven decodings per unit and, at a million units, a fifth of a
+//! search's time; from an array it is one load. Segments never change, so a
+//! table is built once per segment when a new searcher arrives (a tantivy
+//! `Warmer`, on the indexer's reload, not on a search) and dropped with the
+//! segment. At 2 million units the tables take 32 MiB.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
+use tantivy::{DocId, Searcher, SearcherGeneration, SegmentReader, Warmer};
+
+use super::facets::FACETS;
+
+/// How many values a facet's codes can tell apart; a facet with more (none
+/// does: the classifications are far smaller) is read from its column.
+const TOO_MANY: usize = u8::MAX as usize;
+
+/// What a search reads of one unit. Both parts sit in one 16-byte row, so
+/// that ranking and counting a unit found touch one cache line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Row {
+    /// Its `tiebreak` field (`order::tiebreak`).
+    pub tiebreak: u64,
+    /// Per facet of `facets::FACETS`, its value's number in the facet's
+    /// values plus one; 0 when it has none. See [`UnitTable::value`].
+    pub codes: [u8; 8],
+}
+
+/// One segment's table.
+pub struct UnitTable {
+    /// Per unit, by doc id.
+    rows: Vec<Row>,
+    /// Per facet, its values, by number.
+    values: Vec<Vec<String>>,
+    /// Per facet with more values than a code holds, its column.
+    overflow: Vec<Option<StrColumn>>,
+}
+
+impl UnitTable {
+    /// Reads a segment's columns into a table.
+    fn build(reader: &SegmentReader) -> tantivy::Result<UnitTable> {
+        let units = reader.max_doc();
+        let tiebreak = reader.fast_fields().u64("tiebreak")?;
+        let mut rows: Vec<Row> = (0..units)
+            .map(|doc| Row {
+                tiebreak: tiebreak.first(doc).unwrap_or(0),
+                codes: [0; 8],
+            })
+            .collect();
+        let mut values = Vec::with_capacity(FACETS.len());
+        let mut overflow = Vec::with_capacity(FACETS.len());
+        for (at, facet) in FACETS.iter().enumerate() {
+            let Some(column) = reader.fast_fields().str(facet.field)? else {
+                values.push(Vec::new());
+                overflow.push(None);
+                continue;
+            };
+            if column.num_terms() >= TOO_MANY {
+                values.push(Vec::new());
+                overflow.push(Some(column));
+                continue;
+            }
+            values.push(dictionary(&column)?);
+            overflow.push(None);
+            for (doc, row) in rows.iter_mut().enumerate() {
+                if let Some(ord) = column.ords().first(doc as DocId) {
+                    row.codes[at] = ord as u8 + 1;
+                }
+            }
+        }
+        Ok(UnitTable {
+            rows,
+            values,
+            overflow,
+        })
+    }
+
+    /// A unit's row (an empty one past the segment's end).
+    pub fn row(&self, doc: DocId) -> Row {
+        self.rows.get(doc as usize).copied().unwrap_or_default()
+    }
+
+    /// How many values facet `facet` has in this segment.
+    pub fn value_count(&self, facet: usize) -> usize {
+        self.values.get(facet).map_or(0, Vec::len)
+    }
+
+    /// The value of code `code` (from a [`Row`]) of facet `facet`.
+    pub fn value(&self, facet: usize, code: u8) -> Option<&str> {
+        let values = self.values.get(facet)?;
+        values
+            .get(usize::from(code).checked_sub(1)?)
+            .map(String::as_str)
+    }
+
+    /// The facet's column, when it has too many values for codes.
+    pub fn overflow(&self, facet: usize) -> Option<&StrColumn> {
+        self.overflow.get(facet).and_then(Option::as_ref)
+    }
+}
+
+/// Every value of a column, by number.
+fn dictionary(column: &StrColumn) -> tantivy::Result<Vec<String>> {
+    (0..column.num_terms() as u64)
+        .map(|ord| {
+            let mut value = String::new();
+            column.ord_to_str(ord, &mut value)?;
+            Ok(value)
+        })
+        .collect()
+}
+
+/// The tables of the segments live searchers use.
+#[derive(Default)]
+pub struct UnitTables {
+    held: RwLock<HashMap<SegmentId, Arc<UnitTable>>>,
+}
+
+impl UnitTables {
+    /// The table of a segment, built now if the warmer has not yet.
+    pub fn of(&self, reader: &SegmentReader) -> tantivy::Result<Arc<UnitTable>> {
+        let segment = reader.segment_id();
+        let held = self.held.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(table) = held.get(&segment) {
+            return Ok(table.clone());
+        }
+        drop(held);
+        let table = Arc::new(UnitTable::build(reader)?);
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        Ok(held.entry(segment).or_insert(table).clone())
+    }
+}
+
+impl Warmer for UnitTables {
+    fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
+        for reader in searcher.segment_readers() {
+            self.of(reader)?;
+        }
+        Ok(())
+    }
+
+    fn garbage_collect(&self, live_generations: &[&SearcherGeneration]) {
+        let live: HashSet<&SegmentId> = live_generations
+            .iter()
+            .flat_map(|generation| generation.segments().keys())
+            .collect();
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        held.retain(|segment, _| live.contains(segment));
+    }
+}
