@@ -8,6 +8,7 @@
 pub mod cursor;
 pub mod document;
 pub mod facets;
+pub mod filter;
 pub mod highlight;
 pub mod indexer;
 pub mod most_words;

@@ -19,6 +19,7 @@ use tantivy::{DocAddress, Term};
 
 use super::cursor::Cursor;
 use super::facets::{FacetCount, FacetCounter};
+use super::filter::Filter;
 use super::highlight::{self, Span};
 use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
@@ -222,7 +223,7 @@ fn into_page(
 fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
     let text = text_query(fields, index.spellings(), &request.text, words);
-    with_filters(fields, text, &request.filters)
+    with_filters(fields, index.spellings(), text, &request.filters)
 }
 
 /// The stored attributes of the documents found, in their order.
@@ -364,7 +365,12 @@ pub(super) fn better_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// The text query restricted by every filter given.
-fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+fn with_filters(
+    fields: &Fields,
+    cache: &Arc<SpellingCache>,
+    text: Box<dyn Query>,
+    filters: &Filters,
+) -> Box<dyn Query> {
     let given = [
         (fields.kind, &filters.kind),
         (fields.status, &filters.status),
@@ -378,7 +384,7 @@ fn with_filters(fields: &Fields, text: Box<dyn Query>, filters: &Filters) -> Box
     for (field, value) in given {
         if let Some(value) = value {
             let term = Term::from_field_text(field, value);
-            clauses.push((Occur::Must, unscored(exact(term))));
+            clauses.push((Occur::Must, Box::new(Filter::new(term, cache))));
         }
     }
     if filters.registered_from.is_some() || filters.registered_to.is_some() {

@@ -22,6 +22,7 @@ use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
+use super::filter::FilterBits;
 use super::word::ScoredDocs;
 
 /// Doc ids and scores the cache may hold in all (256 MiB).
@@ -239,6 +240,8 @@ pub(super) enum Listed {
     Spellings,
     /// A query word's matches in names and address, scored.
     Word,
+    /// The units that hold a filter value (`word`) in `field`.
+    Filter,
 }
 
 /// A cached list.
@@ -248,6 +251,8 @@ pub(super) enum Cached {
     Docs(Arc<[DocId]>),
     /// Sorted doc ids, each with its score.
     Scored(Arc<ScoredDocs>),
+    /// One bit per unit.
+    Bits(Arc<FilterBits>),
 }
 
 impl Cached {
@@ -256,6 +261,7 @@ impl Cached {
         match self {
             Cached::Docs(docs) => docs.len(),
             Cached::Scored(scored) => 2 * scored.docs.len(),
+            Cached::Bits(bits) => bits.size(),
         }
     }
 }

@@ -179,11 +179,7 @@ impl Query for Word {
 
 impl Weight for Word {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(Walk {
-            list: self.list(reader)?,
-            at: 0,
-            boost,
-        }))
+        Ok(Box::new(Walk::new(self.list(reader)?, boost)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -202,22 +198,44 @@ impl Weight for Word {
 struct Walk {
     list: Arc<ScoredDocs>,
     at: usize,
+    /// The doc at `at`, kept at hand: the other words ask for it far more
+    /// often than it moves.
+    doc: DocId,
     boost: Score,
+}
+
+impl Walk {
+    fn new(list: Arc<ScoredDocs>, boost: Score) -> Walk {
+        let doc = list.docs.first().copied().unwrap_or(TERMINATED);
+        Walk {
+            list,
+            at: 0,
+            doc,
+            boost,
+        }
+    }
+
+    fn moved_to(&mut self, at: usize) -> DocId {
+        self.at = at.min(self.list.docs.len());
+        self.doc = self.list.docs.get(self.at).copied().unwrap_or(TERMINATED);
+        self.doc
+    }
 }
 
 impl DocSet for Walk {
     fn advance(&mut self) -> DocId {
-        self.at = (self.at + 1).min(self.list.docs.len());
-        self.doc()
+        self.moved_to(self.at + 1)
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        self.at = gallop(&self.list.docs, self.at, target);
-        self.doc()
+        if self.doc >= target {
+            return self.doc;
+        }
+        self.moved_to(gallop(&self.list.docs, self.at, target))
     }
 
     fn doc(&self) -> DocId {
-        self.list.docs.get(self.at).copied().unwrap_or(TERMINATED)
+        self.doc
     }
 
     fn size_hint(&self) -> u32 {
@@ -288,11 +306,7 @@ mod tests {
             docs: vec![2, 5, 9],
             scores: vec![1.0, 2.0, 3.0],
         };
-        let mut walk = Walk {
-            list: Arc::new(list),
-            at: 0,
-            boost: 1.0,
-        };
+        let mut walk = Walk::new(Arc::new(list), 1.0);
         assert_eq!((walk.doc(), walk.score()), (2, 1.0));
         assert_eq!(walk.seek(6), 9);
         assert_eq!(walk.score(), 3.0);
