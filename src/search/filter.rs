@@ -11,10 +11,10 @@
 use std::sync::Arc;
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
 use super::spellings::{Cached, Key, Listed, SpellingCache};
+use super::word::postings;
 
 /// The units whose field holds a value exactly.
 #[derive(Clone)]
@@ -61,25 +61,13 @@ impl Filter {
             bits: vec![0u64; (reader.max_doc() as usize).div_ceil(64)],
             count: 0,
         };
-        let inverted = reader.inverted_index(self.term.field())?;
-        let Some(mut postings) =
-            inverted.read_block_postings(&self.term, IndexRecordOption::Basic)?
-        else {
-            return Ok(set);
-        };
-        loop {
-            let block = postings.docs();
-            if block.is_empty() {
-                return Ok(set);
+        for doc in postings(reader, &self.term)? {
+            if let Some(word) = set.bits.get_mut(doc as usize / 64) {
+                *word |= 1 << (doc % 64);
+                set.count += 1;
             }
-            for &doc in block {
-                if let Some(word) = set.bits.get_mut(doc as usize / 64) {
-                    *word |= 1 << (doc % 64);
-                    set.count += 1;
-                }
-            }
-            postings.advance();
         }
+        Ok(set)
     }
 }
 

@@ -118,7 +118,7 @@ impl Word {
 }
 
 /// Every doc id of a term in the segment, in order.
-fn postings(reader: &SegmentReader, term: &Term) -> tantivy::Result<Vec<DocId>> {
+pub(super) fn postings(reader: &SegmentReader, term: &Term) -> tantivy::Result<Vec<DocId>> {
     let inverted = reader.inverted_index(term.field())?;
     let mut docs = Vec::new();
     let Some(mut postings) = inverted.read_block_postings(term, IndexRecordOption::Basic)? else {
