@@ -13,14 +13,14 @@ use std::sync::Arc;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use super::spellings::{Cached, Key, Listed, SpellingCache};
+use super::lists::{Cached, Key, ListCache, Listed};
 use super::word::postings;
 
 /// The units whose field holds a value exactly.
 #[derive(Clone)]
 pub struct Filter {
     term: Term,
-    cache: Arc<SpellingCache>,
+    cache: Arc<ListCache>,
 }
 
 impl std::fmt::Debug for Filter {
@@ -31,7 +31,7 @@ impl std::fmt::Debug for Filter {
 
 impl Filter {
     /// The units whose `term.field()` holds `term`'s value.
-    pub fn new(term: Term, cache: &Arc<SpellingCache>) -> Filter {
+    pub fn new(term: Term, cache: &Arc<ListCache>) -> Filter {
         Filter {
             term,
             cache: cache.clone(),

@@ -11,6 +11,7 @@ pub mod facets;
 pub mod filter;
 pub mod highlight;
 pub mod indexer;
+pub mod lists;
 pub mod most_words;
 pub mod order;
 pub mod person;
@@ -56,8 +57,8 @@ pub struct SearchIndex {
     fields: Fields,
     /// The last change-log seq the searchable index holds.
     version: Arc<AtomicI64>,
-    /// The doc ids of each query word's other spellings, per segment.
-    spellings: Arc<spellings::SpellingCache>,
+    /// What searches read of each segment and keep: spellings, word lists, filters.
+    lists: Arc<lists::ListCache>,
     /// What ranking and facets read of each unit, per segment.
     tables: Arc<UnitTables>,
 }
@@ -99,7 +100,7 @@ impl SearchIndex {
             reader,
             fields,
             version: Arc::new(AtomicI64::new(version)),
-            spellings: Arc::default(),
+            lists: Arc::default(),
             tables,
         })
     }
@@ -139,9 +140,9 @@ impl SearchIndex {
         &self.tables
     }
 
-    /// What searches found of each word's other spellings, shared between them.
-    pub fn spellings(&self) -> &Arc<spellings::SpellingCache> {
-        &self.spellings
+    /// What searches read of each segment, shared between them.
+    pub fn lists(&self) -> &Arc<lists::ListCache> {
+        &self.lists
     }
 }
 

@@ -19,7 +19,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, Term};
 
 use super::table::UnitTables;
-use super::{Fields, SearchError};
+use super::{SearchError, SearchIndex};
 use crate::domain::text_enum;
 
 text_enum! {
@@ -143,11 +143,9 @@ pub fn by_relevance(
 }
 
 /// The first `limit` units of a key order (name or registration) after `after`.
-#[allow(clippy::too_many_arguments)]
 pub fn by_key(
     searcher: &Searcher,
-    fields: &Fields,
-    tables: &Arc<UnitTables>,
+    index: &SearchIndex,
     query: Box<dyn Query>,
     sort: Sort,
     after: Option<&Position>,
@@ -158,7 +156,9 @@ pub fn by_key(
     match sort {
         Sort::Name => {
             let after = match after {
-                Some(Position::Name(key)) => Some(Term::from_field_text(fields.sort_name, key)),
+                Some(Position::Name(key)) => {
+                    Some(Term::from_field_text(index.fields().sort_name, key))
+                }
                 _ => None,
             };
             let query = past(query, after, Order::Asc);
@@ -179,7 +179,7 @@ pub fn by_key(
             };
             let after = match after {
                 Some(Position::Registered(key)) => {
-                    Some(Term::from_field_u64(fields.sort_registered, *key))
+                    Some(Term::from_field_u64(index.fields().sort_registered, *key))
                 }
                 _ => None,
             };
@@ -194,7 +194,8 @@ pub fn by_key(
                 .collect())
         }
         Sort::Relevance => {
-            let collector = by_relevance(limit, query_words, relevance_after(after), tables);
+            let after = relevance_after(after);
+            let collector = by_relevance(limit, query_words, after, index.tables());
             Ok(relevance_page(searcher.search(&query, &collector)?))
         }
     }

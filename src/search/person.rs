@@ -25,8 +25,9 @@ use std::sync::Arc;
 
 use tantivy::query::Query;
 
+use super::lists::ListCache;
 use super::query::{better_of, key_or_near, scored};
-use super::spellings::{SpellingCache, Spellings};
+use super::spellings::Spellings;
 use super::Fields;
 use crate::reconcile::normalise;
 
@@ -146,23 +147,19 @@ const INITIALS: usize = 3;
 /// The clauses that find a person by name, when the query words are one:
 /// the surname and initial (16, or 7 within one typo), and, when the query
 /// gives a patronymic, the best compatibility key met (see [`COMPATIBLE`]).
-pub fn clauses(
-    fields: &Fields,
-    spellings: &Arc<SpellingCache>,
-    words: &[String],
-) -> Vec<Box<dyn Query>> {
+pub fn clauses(fields: &Fields, lists: &Arc<ListCache>, words: &[String]) -> Vec<Box<dyn Query>> {
     let Some(parts) = Parts::of(words) else {
         return Vec::new();
     };
     let initial_key = parts.initial_key();
-    let near = Spellings::new(fields.name_keys, &initial_key, 1, false, spellings);
+    let near = Spellings::new(fields.name_keys, &initial_key, 1, false, lists);
     let mut clauses = vec![key_or_near(fields, &initial_key, 16.0, near, 7.0)];
     let Some(patronymic) = parts.patronymic else {
         return clauses;
     };
     let compatible: Vec<Box<dyn Query>> = compatible_keys(&parts, patronymic)
         .into_iter()
-        .map(|(key, score)| compatible_key(fields, spellings, &key, score))
+        .map(|(key, score)| compatible_key(fields, lists, &key, score))
         .collect();
     clauses.push(better_of(compatible));
     clauses
@@ -203,15 +200,15 @@ fn compatible_keys(parts: &Parts, patronymic: &str) -> Vec<(String, f32)> {
 /// initials, or, for a start, as the start of a key.
 fn compatible_key(
     fields: &Fields,
-    spellings: &Arc<SpellingCache>,
+    lists: &Arc<ListCache>,
     key: &str,
     score: f32,
 ) -> Box<dyn Query> {
     if key.ends_with(' ') {
-        let starts = Spellings::new(fields.name_keys, key, 0, true, spellings);
+        let starts = Spellings::new(fields.name_keys, key, 0, true, lists);
         return scored(Box::new(starts.fixed_start(INITIALS)), score);
     }
-    let near = Spellings::new(fields.name_keys, key, 1, false, spellings).fixed_start(INITIALS);
+    let near = Spellings::new(fields.name_keys, key, 1, false, lists).fixed_start(INITIALS);
     key_or_near(fields, key, score, near, score - SPELLED_LESS)
 }
 

@@ -21,10 +21,11 @@ use super::cursor::Cursor;
 use super::facets::{FacetCount, FacetCounter};
 use super::filter::Filter;
 use super::highlight::{self, Span};
+use super::lists::ListCache;
 use super::most_words::MostWords;
 use super::order::{self, Position, Sort};
 use super::person;
-use super::spellings::{SpellingCache, Spellings};
+use super::spellings::Spellings;
 use super::word::Word;
 use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
@@ -168,8 +169,7 @@ pub fn search_with_facets(
             let (total, counted) = searcher.search(&query, &(Count, facets))?;
             let page = order::by_key(
                 &searcher,
-                index.fields(),
-                index.tables(),
+                index,
                 query,
                 sort,
                 after.as_ref(),
@@ -222,8 +222,8 @@ fn into_page(
 /// The query box (its text and its folded `words`) restricted by the filters.
 fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
-    let text = text_query(fields, index.spellings(), &request.text, words);
-    with_filters(fields, index.spellings(), text, &request.filters)
+    let text = text_query(fields, index.lists(), &request.text, words);
+    with_filters(fields, index.lists(), text, &request.filters)
 }
 
 /// The stored attributes of the documents found, in their order.
@@ -254,7 +254,7 @@ fn load_hits(
 /// identifier outranks an exact whole name, which outranks matching words.
 fn text_query(
     fields: &Fields,
-    spellings: &Arc<SpellingCache>,
+    lists: &Arc<ListCache>,
     text: &str,
     words: &[String],
 ) -> Box<dyn Query> {
@@ -278,7 +278,7 @@ fn text_query(
             .enumerate()
             .map(|(at, word)| {
                 let last = at + 1 == words.len();
-                let word: Box<dyn Query> = Box::new(Word::new(fields, word, last, spellings));
+                let word: Box<dyn Query> = Box::new(Word::new(fields, word, last, lists));
                 (occur, word)
             })
             .collect();
@@ -289,13 +289,10 @@ fn text_query(
             Box::new(BooleanQuery::new(groups))
         };
         clauses.push((Occur::Should, all_words));
-        clauses.push((
-            Occur::Should,
-            whole_name(fields, spellings, &words.concat()),
-        ));
+        clauses.push((Occur::Should, whole_name(fields, lists, &words.concat())));
         // A person is often registered by surname and initials only: the
         // full name typed must still find them, typo included.
-        for as_person in person::clauses(fields, spellings, words) {
+        for as_person in person::clauses(fields, lists, words) {
             clauses.push((Occur::Should, as_person));
         }
     }
@@ -306,14 +303,14 @@ fn text_query(
 /// within one typo (6). Among units that match the same words, one whose
 /// name is the query and nothing more, in the query's order, ranks first:
 /// `Gorkut ýyldyz` before `Ýyldyz Gorkut Paýhas`.
-fn whole_name(fields: &Fields, spellings: &Arc<SpellingCache>, compact: &str) -> Box<dyn Query> {
+fn whole_name(fields: &Fields, lists: &Arc<ListCache>, compact: &str) -> Box<dyn Query> {
     if typo_allowance(compact) == 0 {
         return scored(
             exact(Term::from_field_text(fields.name_keys, compact)),
             10.0,
         );
     }
-    let near = Spellings::new(fields.name_keys, compact, 1, false, spellings);
+    let near = Spellings::new(fields.name_keys, compact, 1, false, lists);
     key_or_near(fields, compact, 10.0, near, 6.0)
 }
 
@@ -367,7 +364,7 @@ pub(super) fn better_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 /// The text query restricted by every filter given.
 fn with_filters(
     fields: &Fields,
-    cache: &Arc<SpellingCache>,
+    lists: &Arc<ListCache>,
     text: Box<dyn Query>,
     filters: &Filters,
 ) -> Box<dyn Query> {
@@ -384,7 +381,7 @@ fn with_filters(
     for (field, value) in given {
         if let Some(value) = value {
             let term = Term::from_field_text(field, value);
-            clauses.push((Occur::Must, Box::new(Filter::new(term, cache))));
+            clauses.push((Occur::Must, Box::new(Filter::new(term, lists))));
         }
     }
     if filters.registered_from.is_some() || filters.registered_to.is_some() {

@@ -10,23 +10,16 @@
 //! change, so both are done once per (segment, word) and kept: the doc ids,
 //! sorted, shared by every search that asks again. A register's vocabulary
 //! is small and skewed (`bereket`, `sowda`, `ak`), so most words of most
-//! queries are found here. The cache has a budget and starts again when it
-//! is spent.
+//! queries are found here, in the index's `lists::ListCache`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
-use tantivy::index::SegmentId;
 use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 
-use super::filter::FilterBits;
-use super::word::ScoredDocs;
-
-/// Doc ids and scores the cache may hold in all (256 MiB).
-const BUDGET: usize = 64 << 20;
+use super::lists::{Cached, Key, ListCache, Listed};
 
 /// The spellings of one word in one field.
 #[derive(Clone)]
@@ -37,7 +30,7 @@ pub struct Spellings {
     prefix: bool,
     /// How many leading bytes of `word` a spelling must have as they are.
     fixed: usize,
-    cache: Arc<SpellingCache>,
+    cache: Arc<ListCache>,
 }
 
 impl std::fmt::Debug for Spellings {
@@ -60,7 +53,7 @@ impl Spellings {
         word: &str,
         typos: u8,
         prefix: bool,
-        cache: &Arc<SpellingCache>,
+        cache: &Arc<ListCache>,
     ) -> Spellings {
         Spellings {
             field,
@@ -220,97 +213,6 @@ impl tantivy_fst::Automaton for Automaton<'_> {
     }
 }
 
-/// What a cached list answers: the spellings of a word, or a query word
-/// with its scores (`word::Word`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Key {
-    pub segment: SegmentId,
-    pub field: Field,
-    pub word: String,
-    pub typos: u8,
-    pub prefix: bool,
-    pub fixed: usize,
-    pub listed: Listed,
-}
-
-/// The kind of list a key names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Listed {
-    /// A word's other spellings, `word` left out.
-    Spellings,
-    /// A query word's matches in names and address, scored.
-    Word,
-    /// The units that hold a filter value (`word`) in `field`.
-    Filter,
-}
-
-/// A cached list.
-#[derive(Clone)]
-pub(super) enum Cached {
-    /// Sorted doc ids.
-    Docs(Arc<[DocId]>),
-    /// Sorted doc ids, each with its score.
-    Scored(Arc<ScoredDocs>),
-    /// One bit per unit.
-    Bits(Arc<FilterBits>),
-}
-
-impl Cached {
-    /// Its size against the budget, in 4-byte values.
-    fn size(&self) -> usize {
-        match self {
-            Cached::Docs(docs) => docs.len(),
-            Cached::Scored(scored) => 2 * scored.docs.len(),
-            Cached::Bits(bits) => bits.size(),
-        }
-    }
-}
-
-/// The lists found per (segment, word), shared by every search.
-#[derive(Default)]
-pub struct SpellingCache {
-    held: Mutex<Held>,
-}
-
-#[derive(Default)]
-struct Held {
-    entries: HashMap<Key, Cached>,
-    /// Doc ids and scores held in all.
-    size: usize,
-}
-
-impl SpellingCache {
-    /// The list kept for `key`, if any.
-    pub(super) fn get(&self, key: &Key) -> Option<Cached> {
-        let held = self
-            .held
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        held.entries.get(key).cloned()
-    }
-
-    /// Keeps a list for `key`; starts again when the budget is spent.
-    pub(super) fn put(&self, key: Key, list: Cached) {
-        let size = list.size();
-        if size > BUDGET {
-            return;
-        }
-        let mut held = self
-            .held
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Starting again is crude but cheap, and old segments' entries go too.
-        if held.size + size > BUDGET {
-            held.entries.clear();
-            held.size = 0;
-        }
-        held.size += size;
-        if let Some(replaced) = held.entries.insert(key, list) {
-            held.size -= replaced.size();
-        }
-    }
-}
-
 /// A sorted list of doc ids walked as a doc set.
 struct SharedDocs {
     docs: Arc<[DocId]>,
@@ -380,7 +282,7 @@ mod tests {
             writer.add_document(doc!(name => text)).unwrap();
         }
         writer.commit().unwrap();
-        let cache = Arc::new(SpellingCache::default());
+        let cache = Arc::new(ListCache::default());
         let typos = Spellings::new(name, "bereket", 1, false, &cache);
         assert_eq!(
             names_found(&index, name, &typos),
@@ -401,7 +303,7 @@ mod tests {
             names_found(&index, name, &typos),
             ["bereke", "berekett", "brereket"]
         );
-        assert_eq!(cache.held.lock().unwrap().entries.len(), 3);
+        assert_eq!(cache.len(), 3);
         // With the first two bytes fixed, `brereket` (a typo there) is out.
         let fixed = Spellings::new(name, "bereket", 1, false, &cache).fixed_start(2);
         assert_eq!(names_found(&index, name, &fixed), ["bereke", "berekett"]);

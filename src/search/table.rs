@@ -30,7 +30,7 @@ pub struct Row {
     pub tiebreak: u64,
     /// Per facet of `facets::FACETS`, its value's number in the facet's
     /// values plus one; 0 when it has none. See [`UnitTable::value`].
-    pub codes: [u8; 8],
+    pub codes: [u8; FACETS.len()],
 }
 
 /// One segment's table.
@@ -51,7 +51,7 @@ impl UnitTable {
         let mut rows: Vec<Row> = (0..units)
             .map(|doc| Row {
                 tiebreak: tiebreak.first(doc).unwrap_or(0),
-                codes: [0; 8],
+                codes: [0; FACETS.len()],
             })
             .collect();
         let mut values = Vec::with_capacity(FACETS.len());

@@ -7,7 +7,7 @@
 //! and jumped through by the other words: at a million units a third of a
 //! search's time, for the same common words (`bereket`, `ak`) query after
 //! query. A segment never changes, so the merged list is built once and
-//! shared through the spellings cache; a search then walks plain arrays.
+//! shared through the index's `lists::ListCache`; a search then walks plain arrays.
 
 use std::sync::Arc;
 
@@ -15,8 +15,9 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
+use super::lists::{Cached, Key, ListCache, Listed};
 use super::query::typo_allowance;
-use super::spellings::{Cached, Key, Listed, SpellingCache, Spellings};
+use super::spellings::Spellings;
 use super::Fields;
 
 /// A word in the names: exactly.
@@ -48,7 +49,7 @@ pub struct Word {
     fields: Fields,
     word: String,
     last: bool,
-    cache: Arc<SpellingCache>,
+    cache: Arc<ListCache>,
 }
 
 impl std::fmt::Debug for Word {
@@ -62,7 +63,7 @@ impl std::fmt::Debug for Word {
 
 impl Word {
     /// The query of one `word`; `last` when it may be unfinished.
-    pub fn new(fields: &Fields, word: &str, last: bool, cache: &Arc<SpellingCache>) -> Word {
+    pub fn new(fields: &Fields, word: &str, last: bool, cache: &Arc<ListCache>) -> Word {
         Word {
             fields: *fields,
             word: word.to_owned(),
@@ -72,11 +73,12 @@ impl Word {
     }
 
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
+        let typos = typo_allowance(&self.word);
         let key = Key {
             segment: reader.segment_id(),
             field: self.fields.names,
             word: self.word.clone(),
-            typos: typo_allowance(&self.word),
+            typos,
             prefix: self.last,
             fixed: 0,
             listed: Listed::Word,
@@ -84,14 +86,13 @@ impl Word {
         if let Some(Cached::Scored(list)) = self.cache.get(&key) {
             return Ok(list);
         }
-        let list = Arc::new(self.read(reader)?);
+        let list = Arc::new(self.read(reader, typos)?);
         self.cache.put(key, Cached::Scored(list.clone()));
         Ok(list)
     }
 
-    /// Reads and merges the word's three lists.
-    fn read(&self, reader: &SegmentReader) -> tantivy::Result<ScoredDocs> {
-        let typos = typo_allowance(&self.word);
+    /// Reads and merges the word's three lists; `typos` is its allowance.
+    fn read(&self, reader: &SegmentReader, typos: u8) -> tantivy::Result<ScoredDocs> {
         let names = Term::from_field_text(self.fields.names, &self.word);
         let address = Term::from_field_text(self.fields.address, &self.word);
         let in_names = postings(reader, &names)?;
