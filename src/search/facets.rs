@@ -209,6 +209,9 @@ mod tests {
             schema.add_text_field(facet.field, STRING | FAST);
         }
         schema.add_u64_field("tiebreak", FAST);
+        for at in 0..crate::search::likeness::WORDS {
+            schema.add_u64_field(&crate::search::trigrams_field(at), FAST);
+        }
         let schema = schema.build();
         let index = Index::create_in_ram(schema.clone());
         let mut writer: IndexWriter = index.writer(15_000_000).unwrap();

@@ -14,6 +14,7 @@ use tantivy::schema::TantivyDocument;
 use tantivy::{DateTime, IndexWriter, Term};
 
 use super::document::UnitDocument;
+use super::likeness::Trigrams;
 use super::{order, person};
 use super::{Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
@@ -341,6 +342,14 @@ fn tantivy_document(
     let words = shown.map_or(0, |normal| normal.tokens.len());
     let alive = unit.status == "active";
     document.add_u64(fields.tiebreak, order::tiebreak(alive, words, number));
+    let trigrams = Trigrams::of_words(
+        normals
+            .iter()
+            .flat_map(|n| n.tokens.iter().map(String::as_str)),
+    );
+    for (field, part) in fields.trigrams.iter().zip(trigrams.0) {
+        document.add_u64(*field, part);
+    }
     document.add_text(
         fields.sort_name,
         order::name_key(shown.map(NormalName::key).as_deref(), number),

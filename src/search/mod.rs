@@ -11,6 +11,7 @@ pub mod facets;
 pub mod filter;
 pub mod highlight;
 pub mod indexer;
+pub mod likeness;
 pub mod lists;
 pub mod most_words;
 pub mod order;
@@ -18,6 +19,7 @@ pub mod person;
 pub mod query;
 pub mod spellings;
 pub mod table;
+pub mod top;
 pub mod word;
 
 use std::path::Path;
@@ -185,6 +187,9 @@ pub struct Fields {
     /// Whether the unit is active, its name's length and its number, packed
     /// in one number (`order::tiebreak`): what breaks ties of relevance.
     pub tiebreak: Field,
+    /// The letter triples of every name (`likeness::Trigrams`), one
+    /// 64-bit part per field: how alike a query is to the unit.
+    pub trigrams: [Field; likeness::WORDS],
     /// The activity's NACE section letter: the activity facet.
     pub section: Field,
     /// The size class (confidential): filtered and counted, never stored.
@@ -216,6 +221,12 @@ impl Fields {
             sector: field("sector")?,
             registered: field("registered")?,
             tiebreak: field("tiebreak")?,
+            trigrams: [
+                field(&trigrams_field(0))?,
+                field(&trigrams_field(1))?,
+                field(&trigrams_field(2))?,
+                field(&trigrams_field(3))?,
+            ],
             section: field("section")?,
             size_class: field("size_class")?,
             sort_name: field("sort_name")?,
@@ -224,6 +235,11 @@ impl Fields {
             shown_activity: field("shown_activity")?,
         })
     }
+}
+
+/// The name of the field holding part `at` of a unit's trigrams.
+pub(crate) fn trigrams_field(at: usize) -> String {
+    format!("trigrams_{at}")
 }
 
 /// The index layout. Changing it means `sanaw reindex`.
@@ -241,6 +257,9 @@ fn schema() -> Schema {
     let date = DateOptions::from(INDEXED).set_stored().set_fast();
     builder.add_date_field("registered", date);
     builder.add_u64_field("tiebreak", FAST);
+    for at in 0..likeness::WORDS {
+        builder.add_u64_field(&trigrams_field(at), FAST);
+    }
     builder.add_text_field("section", STRING | FAST);
     builder.add_text_field("size_class", STRING | FAST);
     builder.add_text_field("sort_name", STRING | FAST);

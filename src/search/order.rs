@@ -7,18 +7,22 @@
 //! unit shows twice or goes missing between pages unless it itself moved.
 //!
 //! Relevance can be a key too because it depends on the query and the unit
-//! alone (every clause scores a constant, see `query`), not on how many
-//! other units share a word.
+//! alone (every clause scores a constant, see `query`, and `likeness`
+//! compares the query with the unit's own names), not on how many other
+//! units share a word.
 
+use std::cmp::Ordering;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use tantivy::collector::{Collector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, Term};
 
+use super::likeness::Likeness;
 use super::table::UnitTables;
+use super::top::TopRelevant;
 use super::{SearchError, SearchIndex};
 use crate::domain::text_enum;
 
@@ -65,21 +69,30 @@ pub struct Relevance {
 }
 
 impl Relevance {
-    /// Compares so that the better unit is the greater.
-    fn rank(&self) -> (Score, u64, std::cmp::Reverse<u64>, std::cmp::Reverse<u64>) {
-        use std::cmp::Reverse;
-        (
-            self.score,
-            self.alive,
-            Reverse(self.length_gap),
-            Reverse(self.unit),
-        )
+    /// A unit's relevance from its score and its packed `tiebreak` field,
+    /// for a query of `query_words` words.
+    pub fn of(score: Score, tiebreak: u64, query_words: u64) -> Relevance {
+        Relevance {
+            score,
+            alive: tiebreak >> 48,
+            length_gap: ((tiebreak >> 40) & 0xff).abs_diff(query_words),
+            unit: tiebreak & UNIT_BITS,
+        }
+    }
+
+    /// Compares so that the better unit is the greater; a total order.
+    pub fn rank_cmp(&self, other: &Relevance) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(self.alive.cmp(&other.alive))
+            .then(other.length_gap.cmp(&self.length_gap))
+            .then(other.unit.cmp(&self.unit))
     }
 }
 
 impl PartialOrd for Relevance {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        self.rank().partial_cmp(&other.rank())
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.rank_cmp(other))
     }
 }
 
@@ -111,35 +124,18 @@ pub fn tiebreak(alive: bool, words: usize, unit: u64) -> u64 {
 
 const UNIT_BITS: u64 = (1 << 40) - 1;
 
-/// The best `limit` units by relevance to a query of `query_words` words,
-/// after `after` (all, without it). Ties are broken from the segments'
-/// `tables`.
+/// The best `limit` units by relevance to a query of folded `words`, after
+/// `after` (all, without it), scored by the query's clauses plus how alike
+/// the unit's names are to it (`likeness`). Ties are broken from the
+/// segments' `tables`.
 pub fn by_relevance(
     limit: usize,
-    query_words: u64,
+    words: &[String],
     after: Option<Relevance>,
     tables: &Arc<UnitTables>,
-) -> impl Collector<Fruit = Vec<(Option<Relevance>, DocAddress)>> {
-    let tables = tables.clone();
-    TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-        let table = tables.of(segment);
-        move |doc: DocId, score: Score| {
-            // A table that cannot be read ranks its units last among equals.
-            let packed = table.as_ref().map_or(0, |table| table.row(doc).tiebreak);
-            let relevance = Relevance {
-                score,
-                alive: packed >> 48,
-                length_gap: ((packed >> 40) & 0xff).abs_diff(query_words),
-                unit: packed & UNIT_BITS,
-            };
-            // Units at or before the cursor sort below every other (None <
-            // Some) and are dropped by the caller.
-            match after {
-                Some(cursor) if relevance >= cursor => None,
-                _ => Some(relevance),
-            }
-        }
-    })
+) -> TopRelevant {
+    let likeness = Likeness::of_query(words);
+    TopRelevant::new(limit, words.len() as u64, after, likeness, tables)
 }
 
 /// The first `limit` units of a key order (name or registration) after `after`.
@@ -150,7 +146,7 @@ pub fn by_key(
     sort: Sort,
     after: Option<&Position>,
     limit: usize,
-    query_words: u64,
+    words: &[String],
 ) -> Result<Vec<(Position, DocAddress)>, SearchError> {
     let top = TopDocs::with_limit(limit);
     match sort {
@@ -195,7 +191,7 @@ pub fn by_key(
         }
         Sort::Relevance => {
             let after = relevance_after(after);
-            let collector = by_relevance(limit, query_words, after, index.tables());
+            let collector = by_relevance(limit, words, after, index.tables());
             Ok(relevance_page(searcher.search(&query, &collector)?))
         }
     }
@@ -209,11 +205,11 @@ pub fn relevance_after(after: Option<&Position>) -> Option<Relevance> {
     }
 }
 
-/// What [`by_relevance`] found, without the units at or before its cursor.
-pub fn relevance_page(found: Vec<(Option<Relevance>, DocAddress)>) -> Vec<(Position, DocAddress)> {
+/// What [`by_relevance`] found, as page positions.
+pub fn relevance_page(found: Vec<(Relevance, DocAddress)>) -> Vec<(Position, DocAddress)> {
     found
         .into_iter()
-        .filter_map(|(key, at)| Some((Position::Relevance(key?), at)))
+        .map(|(key, at)| (Position::Relevance(key), at))
         .collect()
 }
 

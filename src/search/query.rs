@@ -161,7 +161,7 @@ pub fn search_with_facets(
         // The usual case in one pass: the relevance cursor filters inside the collector.
         (Sort::Relevance, after) => {
             let after = order::relevance_after(after.as_ref());
-            let top = order::by_relevance(wanted, words.len() as u64, after, index.tables());
+            let top = order::by_relevance(wanted, &words, after, index.tables());
             let (top, total, counted) = searcher.search(&query, &(top, Count, facets))?;
             (order::relevance_page(top), total, counted)
         }
@@ -174,7 +174,7 @@ pub fn search_with_facets(
                 sort,
                 after.as_ref(),
                 wanted,
-                words.len() as u64,
+                &words,
             )?;
             (page, total, counted)
         }
@@ -193,7 +193,7 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
     let searcher = index.reader().searcher();
     let words = normalise::name(&request.text).tokens;
     let limit = request.limit.clamp(1, MAX_LIMIT);
-    let collector = order::by_relevance(limit, words.len() as u64, None, index.tables());
+    let collector = order::by_relevance(limit, &words, None, index.tables());
     let top = searcher.search(&request_query(index, request, &words), &collector)?;
     load_hits(index, &searcher, &words, order::relevance_page(top))
 }

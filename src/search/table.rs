@@ -1,5 +1,6 @@
 //! What a search reads of every unit it finds, kept per segment as plain
-//! arrays: the relevance tie-break and the number of each facet value.
+//! arrays: the relevance tie-break, the number of each facet value and the
+//! letter triples of the names.
 //!
 //! A broad query (`Bereket`: 60,000 units) reads these for every unit found,
 //! to rank it and to count the facets. From tantivy's compressed columns that
@@ -7,7 +8,8 @@
 //! search's time; from an array it is one load. Segments never change, so a
 //! table is built once per segment when a new searcher arrives (a tantivy
 //! `Warmer`, on the indexer's reload, not on a search) and dropped with the
-//! segment. At 2 million units the tables take 32 MiB.
+//! segment. At 2 million units the tables take 96 MiB: 32 of rows, 64 of
+//! letter triples.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -17,13 +19,16 @@ use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SearcherGeneration, SegmentReader, Warmer};
 
 use super::facets::FACETS;
+use super::likeness::{self, Trigrams};
+use super::trigrams_field;
 
 /// How many values a facet's codes can tell apart; a facet with more (none
 /// does: the classifications are far smaller) is read from its column.
 const TOO_MANY: usize = u8::MAX as usize;
 
-/// What a search reads of one unit. Both parts sit in one 16-byte row, so
-/// that ranking and counting a unit found touch one cache line.
+/// What a search reads of every unit it finds. Both parts sit in one
+/// 16-byte row, so that ranking and counting a unit found touch one cache
+/// line.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Row {
     /// Its `tiebreak` field (`order::tiebreak`).
@@ -37,6 +42,10 @@ pub struct Row {
 pub struct UnitTable {
     /// Per unit, by doc id.
     rows: Vec<Row>,
+    /// Per unit, by doc id, its names' letter triples (`likeness`): apart
+    /// from the rows, as ranking reads them only for units that may still
+    /// enter the page (`top`), and they are three times a row's size.
+    trigrams: Vec<Trigrams>,
     /// Per facet, its values, by number.
     values: Vec<Vec<String>>,
     /// Per facet with more values than a code holds, its column.
@@ -51,9 +60,16 @@ impl UnitTable {
         let mut rows: Vec<Row> = (0..units)
             .map(|doc| Row {
                 tiebreak: tiebreak.first(doc).unwrap_or(0),
-                codes: [0; FACETS.len()],
+                ..Row::default()
             })
             .collect();
+        let mut trigrams = vec![Trigrams::default(); units as usize];
+        for at in 0..likeness::WORDS {
+            let part = reader.fast_fields().u64(&trigrams_field(at))?;
+            for (doc, unit) in trigrams.iter_mut().enumerate() {
+                unit.0[at] = part.first(doc as DocId).unwrap_or(0);
+            }
+        }
         let mut values = Vec::with_capacity(FACETS.len());
         let mut overflow = Vec::with_capacity(FACETS.len());
         for (at, facet) in FACETS.iter().enumerate() {
@@ -77,6 +93,7 @@ impl UnitTable {
         }
         Ok(UnitTable {
             rows,
+            trigrams,
             values,
             overflow,
         })
@@ -85,6 +102,11 @@ impl UnitTable {
     /// A unit's row (an empty one past the segment's end).
     pub fn row(&self, doc: DocId) -> Row {
         self.rows.get(doc as usize).copied().unwrap_or_default()
+    }
+
+    /// A unit's letter triples (none past the segment's end).
+    pub fn trigrams(&self, doc: DocId) -> Trigrams {
+        self.trigrams.get(doc as usize).copied().unwrap_or_default()
     }
 
     /// How many values facet `facet` has in this segment.

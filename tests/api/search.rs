@@ -684,6 +684,31 @@ async fn a_typo_in_a_russian_loan_word_and_a_cyrillic_digraph_still_find_the_uni
 }
 
 #[actix_web::test]
+async fn a_word_beyond_its_typo_allowance_still_ranks_the_unit_whose_letters_it_shares() {
+    let app = spawn_app().await;
+    // Registered first, so that they would win a tie: each shares the two
+    // words typed right and nothing with `Ýýla`.
+    app.legal_unit(justice("J9500001", "«Dostluk älem azyk» HJ", "2015-01-01"))
+        .await;
+    app.legal_unit(justice(
+        "J9500002",
+        "«Älem dostluk şöhrat» HJ",
+        "2015-01-01",
+    ))
+    .await;
+    let (meant, _) = app
+        .legal_unit(justice("J9500003", "«Ýaýla älem dostluk» HJ", "2015-01-01"))
+        .await;
+    indexed(&app).await;
+
+    // `Ýýla` is two letters from `Ýaýla`: no word matches it, yet the unit
+    // it was meant for shares its letters.
+    let ranked = found(&app, "q=Ýýla älem dostluk").await;
+    assert_eq!(ranked.len(), 3, "{ranked:?}");
+    assert_eq!(ranked[0], meant.to_string());
+}
+
+#[actix_web::test]
 async fn a_filter_adds_nothing_to_the_score_so_units_of_another_kind_cannot_shift_a_cursor() {
     let app = spawn_app().await;
     let mut legal = Vec::new();
