@@ -20,6 +20,13 @@
 //! A query builds every key a compatible name could have, most telling
 //! first; a contradicting name has none of them. A typo is allowed in the
 //! words of a key but not in its initials, which are what tell people apart.
+//!
+//! A name that gives the given name in full is filed under a third key,
+//! without initials (`= orazow aman berdiewic`, `=b orazow aman` when only
+//! the patronymic's initial is known), which a query meets within a typo
+//! anywhere in the given name, its first letter too (`Oman` for `Aman`),
+//! and within two in a long key: a full name one typo off tells more than
+//! a namesake's agreeing initial.
 
 use std::sync::Arc;
 
@@ -81,6 +88,25 @@ impl<'a> Parts<'a> {
         )
     }
 
+    /// What this name tells without initials, when it gives the given name
+    /// in full: `= orazow aman berdiewic`, `=b orazow aman` (the patronymic's
+    /// initial only), `=- orazow aman` (none). A query reaches these within
+    /// a typo anywhere in the given name, its first letter included, which
+    /// the compatibility key cannot forgive: its initials are fixed.
+    fn spelt_key(&self) -> Option<String> {
+        if self.given.len() < 2 {
+            return None;
+        }
+        let key = match self.patronymic {
+            Some(patronymic) if patronymic.len() > 1 => {
+                format!("= {} {} {patronymic}", self.surname, self.given)
+            }
+            Some(initial) => format!("={initial} {} {}", self.surname, self.given),
+            None => format!("=- {} {}", self.surname, self.given),
+        };
+        Some(key)
+    }
+
     /// This name with what `other`, a name of the same person, tells more:
     /// a full given name for an initial, a patronymic for none or an initial.
     fn filled_in_by(self, other: &Parts<'a>) -> Parts<'a> {
@@ -122,7 +148,15 @@ pub fn keys(names: &[&[String]]) -> Vec<String> {
         let full = people
             .iter()
             .fold(*parts, |known, other| known.filled_in_by(other));
-        for key in [parts.initial_key(), full.compatibility_key()] {
+        let spelt = full.spelt_key();
+        for key in [
+            Some(parts.initial_key()),
+            Some(full.compatibility_key()),
+            spelt,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if !keys.contains(&key) {
                 keys.push(key);
             }
@@ -157,12 +191,54 @@ pub fn clauses(fields: &Fields, lists: &Arc<ListCache>, words: &[String]) -> Vec
     let Some(patronymic) = parts.patronymic else {
         return clauses;
     };
-    let compatible: Vec<Box<dyn Query>> = compatible_keys(&parts, patronymic)
+    let mut compatible: Vec<Box<dyn Query>> = compatible_keys(&parts, patronymic)
         .into_iter()
         .map(|(key, score)| compatible_key(fields, lists, &key, score))
         .collect();
+    compatible.extend(
+        spelt_keys(&parts, patronymic)
+            .into_iter()
+            .map(|(key, score)| spelt_key(fields, lists, &key, score)),
+    );
     clauses.push(better_of(compatible));
     clauses
+}
+
+/// The keys without initials (see `Parts::spelt_key`) of names that agree
+/// with the query's but for a typo, with their scores: those of the
+/// compatibility keys that tell as much, less [`SPELLED_LESS`]. None when
+/// the query gives only the given name's initial.
+fn spelt_keys(parts: &Parts, patronymic: &str) -> Vec<(String, f32)> {
+    let (surname, given) = (parts.surname, parts.given);
+    if given.len() < 2 {
+        return Vec::new();
+    }
+    let p = initial(patronymic);
+    let mut keys = Vec::with_capacity(3);
+    if patronymic.len() > 1 {
+        let full = format!("= {surname} {given} {patronymic}");
+        keys.push((full, COMPATIBLE[0] - SPELLED_LESS));
+    }
+    keys.push((
+        format!("={p} {surname} {given}"),
+        COMPATIBLE[1] - SPELLED_LESS,
+    ));
+    keys.push((
+        format!("=- {surname} {given}"),
+        COMPATIBLE[2] - SPELLED_LESS,
+    ));
+    keys
+}
+
+/// One key without initials, met within a typo (two in a long key) but not
+/// as it is: a name that has it as it is has the compatibility key too. The
+/// marker, the patronymic's initial and the surname's first letter must be
+/// as typed, which keeps both the walk and the namesakes few.
+fn spelt_key(fields: &Fields, lists: &Arc<ListCache>, key: &str, score: f32) -> Box<dyn Query> {
+    let typos = if key.len() >= 20 { 2 } else { 1 };
+    let fixed = key.find(' ').map_or(key.len(), |space| space + 2);
+    let near = Spellings::new(fields.name_keys, key, typos, false, lists).fixed_start(fixed);
+    scored(Box::new(near), score)
 }
 
 /// The compatibility keys of names that agree with the query's, with
@@ -230,13 +306,28 @@ mod tests {
     fn every_way_of_writing_a_person_is_filed_by_what_it_tells() {
         assert_eq!(
             keys_of(&["Orazow Aman Berdiýewiç"]),
-            ["orazow a", "ab orazow aman berdiewic"]
+            [
+                "orazow a",
+                "ab orazow aman berdiewic",
+                "= orazow aman berdiewic"
+            ]
         );
         assert_eq!(keys_of(&["Orazow A.B."]), ["orazow a", "ab orazow . ."]);
         assert_eq!(keys_of(&["ИП Оразов А.Б."]), ["orazow a", "ab orazow . ."]);
         assert_eq!(keys_of(&["A. Orazow"]), ["orazow a", "a- orazow . -"]);
-        assert_eq!(keys_of(&["Оразов Аман"]), ["orazow a", "a- orazow aman -"]);
-        assert_eq!(keys_of(&["Aman Orazow"]), ["orazow a", "a- orazow aman -"]);
+        assert_eq!(
+            keys_of(&["Оразов Аман"]),
+            ["orazow a", "a- orazow aman -", "=- orazow aman"]
+        );
+        assert_eq!(
+            keys_of(&["Aman Orazow"]),
+            ["orazow a", "a- orazow aman -", "=- orazow aman"]
+        );
+        // The patronymic's initial and the full given name, from two sources.
+        assert_eq!(
+            keys_of(&["Orazow A.B.", "Orazow Aman"]),
+            ["orazow a", "ab orazow aman .", "=b orazow aman"]
+        );
         assert!(keys_of(&["Altyn Ýol"]).is_empty());
     }
 
@@ -244,7 +335,11 @@ mod tests {
     fn a_units_names_fill_each_other_in() {
         assert_eq!(
             keys_of(&["Orazow A.", "Orazow Aman Berdiýewiç"]),
-            ["orazow a", "ab orazow aman berdiewic"]
+            [
+                "orazow a",
+                "ab orazow aman berdiewic",
+                "= orazow aman berdiewic"
+            ]
         );
         // A name of somebody else (another initial) fills nothing in.
         assert_eq!(
@@ -253,7 +348,8 @@ mod tests {
                 "orazow a",
                 "a- orazow . -",
                 "orazow m",
-                "mb orazow myrat berdiewic"
+                "mb orazow myrat berdiewic",
+                "= orazow myrat berdiewic"
             ]
         );
     }
@@ -263,7 +359,11 @@ mod tests {
         let typed: Vec<String> = ["orazw", "aman", "berdiewic"].map(String::from).into();
         assert_eq!(
             keys(&[typed.as_slice()]),
-            ["orazw a", "ab orazw aman berdiewic"]
+            [
+                "orazw a",
+                "ab orazw aman berdiewic",
+                "= orazw aman berdiewic"
+            ]
         );
     }
 

@@ -661,6 +661,47 @@ async fn a_full_name_ranks_those_it_agrees_with_above_namesakes_it_contradicts()
 }
 
 #[actix_web::test]
+async fn a_typo_on_the_first_letter_of_a_given_name_still_finds_the_person() {
+    let app = spawn_app().await;
+    // Agrees with the typed initial `M` and tells nothing else.
+    let (initial, _) = app
+        .legal_unit(justice("J9600001", "M. Çaryýew", "2015-01-01"))
+        .await;
+    // Told in full by one source, by initials by another.
+    let (meant, _) = app
+        .legal_unit(justice("J9600002", "Çaryýew Begli", "2015-01-01"))
+        .await;
+    app.write(move |w| w.record(meant, &tax("123456789015", "Чарыев Б.Т.", "2020-01-01")))
+        .await;
+    let (two_off, _) = app
+        .legal_unit(justice(
+            "J9600003",
+            "Toýlyýewa Selbi Kakajanowna",
+            "2015-01-01",
+        ))
+        .await;
+    let (initials, _) = app
+        .legal_unit(justice("J9600004", "S.K. Toýlyýewa", "2015-01-01"))
+        .await;
+    indexed(&app).await;
+
+    // `Megli` for `Begli`: the first letter, which initials cannot forgive.
+    let answer = found(&app, "q=Çaryýew Megli Taganowiç").await;
+    assert_eq!(
+        answer[..2],
+        [meant.to_string(), initial.to_string()],
+        "{answer:?}"
+    );
+    // `Ккааджановна` folds two letters from `kakajanowna`: a long name's allowance.
+    let answer = found(&app, "q=Тойлыева Селби Ккааджановна").await;
+    assert_eq!(
+        answer[..2],
+        [two_off.to_string(), initials.to_string()],
+        "{answer:?}"
+    );
+}
+
+#[actix_web::test]
 async fn a_typo_in_a_russian_loan_word_and_a_cyrillic_digraph_still_find_the_unit() {
     let app = spawn_app().await;
     // Registered first, so that it would win a tie.
