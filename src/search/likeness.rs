@@ -33,15 +33,17 @@ impl Trigrams {
     /// Adds one word's triples; without its end when the word may be
     /// unfinished (the last word of a query typed so far).
     fn add_word(&mut self, word: &str, finished: bool) {
-        let mut padded = Vec::with_capacity(word.len() + 2);
-        padded.push(b' ');
-        padded.extend_from_slice(word.as_bytes());
-        if finished {
-            padded.push(b' ');
-        }
-        for triple in padded.windows(3) {
-            let bit = hash(triple);
-            self.0[bit / 64] |= 1 << (bit % 64);
+        // A rolling window over the padded word, without building it: this
+        // runs for every name word of every unit a rebuild indexes.
+        let end = finished.then_some(b' ');
+        let mut window = [0u8; 3];
+        let padded = std::iter::once(b' ').chain(word.bytes()).chain(end);
+        for (at, byte) in padded.enumerate() {
+            window = [window[1], window[2], byte];
+            if at >= 2 {
+                let bit = hash(window);
+                self.0[bit / 64] |= 1 << (bit % 64);
+            }
         }
     }
 
@@ -84,7 +86,7 @@ impl Likeness {
 }
 
 /// A triple's bit: a multiplicative hash of its three bytes.
-fn hash(triple: &[u8]) -> usize {
+fn hash(triple: [u8; 3]) -> usize {
     let packed = u32::from(triple[0]) << 16 | u32::from(triple[1]) << 8 | u32::from(triple[2]);
     (packed.wrapping_mul(0x9E37_79B1) >> 24) as usize
 }

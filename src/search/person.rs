@@ -209,25 +209,20 @@ pub fn clauses(fields: &Fields, lists: &Arc<ListCache>, words: &[String]) -> Vec
 /// compatibility keys that tell as much, less [`SPELLED_LESS`]. None when
 /// the query gives only the given name's initial.
 fn spelt_keys(parts: &Parts, patronymic: &str) -> Vec<(String, f32)> {
-    let (surname, given) = (parts.surname, parts.given);
-    if given.len() < 2 {
-        return Vec::new();
-    }
-    let p = initial(patronymic);
-    let mut keys = Vec::with_capacity(3);
+    let told = |patronymic| Parts {
+        patronymic,
+        ..*parts
+    };
+    let mut shapes = Vec::with_capacity(3);
     if patronymic.len() > 1 {
-        let full = format!("= {surname} {given} {patronymic}");
-        keys.push((full, COMPATIBLE[0] - SPELLED_LESS));
+        shapes.push((told(Some(patronymic)), COMPATIBLE[0]));
     }
-    keys.push((
-        format!("={p} {surname} {given}"),
-        COMPATIBLE[1] - SPELLED_LESS,
-    ));
-    keys.push((
-        format!("=- {surname} {given}"),
-        COMPATIBLE[2] - SPELLED_LESS,
-    ));
-    keys
+    shapes.push((told(Some(initial(patronymic))), COMPATIBLE[1]));
+    shapes.push((told(None), COMPATIBLE[2]));
+    shapes
+        .into_iter()
+        .filter_map(|(shape, score)| Some((shape.spelt_key()?, score - SPELLED_LESS)))
+        .collect()
 }
 
 /// One key without initials, met within a typo (two in a long key) but not

@@ -141,8 +141,11 @@ impl SegmentCollector for SegmentTop {
     type Fruit = Vec<(Relevance, DocAddress)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        let bar = self.bar().copied();
+        let beaten =
+            |relevance: &Relevance| bar.is_some_and(|bar| relevance.rank_cmp(&bar).is_le());
         let best_possible = score + LIKENESS;
-        if self.bar().is_some_and(|bar| best_possible < bar.score) {
+        if bar.is_some_and(|bar| best_possible < bar.score) {
             return;
         }
         let mut relevance = Relevance::of(
@@ -150,21 +153,14 @@ impl SegmentCollector for SegmentTop {
             self.table.row(doc).tiebreak,
             self.query_words,
         );
-        if self
-            .bar()
-            .is_some_and(|bar| relevance.rank_cmp(bar).is_le())
-        {
+        if beaten(&relevance) {
             return;
         }
         relevance.score = score + LIKENESS * self.likeness.of(&self.table.trigrams(doc));
         let past_cursor = self
             .after
             .is_none_or(|after| relevance.rank_cmp(&after).is_lt());
-        if !past_cursor
-            || self
-                .bar()
-                .is_some_and(|bar| relevance.rank_cmp(bar).is_le())
-        {
+        if !past_cursor || beaten(&relevance) {
             return;
         }
         self.kept.push(Reverse(Kept(relevance, doc)));
