@@ -1043,8 +1043,14 @@ fn by_kind_of_query(
         timed.sort_unstable_by_key(|(elapsed, _, _)| *elapsed);
         let at = |share: f64| timed[((timed.len() - 1) as f64 * share) as usize].0;
         let (slowest, text, total) = timed[timed.len() - 1];
+        let mean = timed
+            .iter()
+            .map(|(elapsed, _, _)| *elapsed)
+            .sum::<Duration>()
+            / timed.len() as u32;
         println!(
-            "  engine, {label}: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; slowest {:.2} ms ({text:?}, {total} units)",
+            "  engine, {label}: mean {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; slowest {:.2} ms ({text:?}, {total} units)",
+            ms(mean),
             ms(at(0.5)),
             ms(at(0.9)),
             ms(at(0.99)),

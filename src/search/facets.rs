@@ -87,17 +87,20 @@ impl Collector for FacetCounter {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         let table = self.tables.of(reader)?;
-        let counts = (0..self.counted)
-            .map(|facet| {
-                let values = match table.overflow(facet) {
-                    Some(column) => column.num_terms(),
-                    None => table.value_count(facet),
-                };
+        let columns = (0..self.counted)
+            .filter_map(|facet| {
+                let column = table.overflow(facet)?;
                 // Slot 0 counts the units without a value.
-                vec![0u32; values + 1]
+                Some((facet, vec![0u32; column.num_terms() + 1]))
             })
             .collect();
-        Ok(SegmentFacets { table, counts })
+        Ok(SegmentFacets {
+            table,
+            pending: Vec::with_capacity(PENDING),
+            counted: self.counted,
+            by_code: Box::new([[0; CODES]; FACETS.len()]),
+            columns,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -130,33 +133,52 @@ impl Collector for FacetCounter {
 }
 
 /// One segment's counts: per facet, a count per value code.
+///
+/// A broad query counts tens of thousands of units, so counting one is
+/// kept to its row's codes indexing fixed arrays: no bounds to check, no
+/// branch per facet.
 pub struct SegmentFacets {
     table: Arc<UnitTable>,
-    counts: Vec<Vec<u32>>,
+    /// Units found and not yet counted.
+    pending: Vec<DocId>,
+    /// How many of [`FACETS`] are counted.
+    counted: usize,
+    /// Per facet, a count per code (`table::Row::codes`; 0: no value).
+    by_code: Box<[[u32; CODES]; FACETS.len()]>,
+    /// The facets with too many values for codes, counted per column
+    /// ordinal plus one (0: no value); in practice none.
+    columns: Vec<(usize, Vec<u32>)>,
 }
+
+/// How many units are counted together. A unit's row is usually not in
+/// the processor's cache, and between two units found the search runs
+/// hundreds of instructions, so counting each as it comes waits for memory
+/// once per unit; a tight loop over a batch has many rows on their way at once.
+const PENDING: usize = 64;
+
+/// How many codes a byte holds.
+const CODES: usize = u8::MAX as usize + 1;
 
 impl SegmentCollector for SegmentFacets {
     type Fruit = SegmentCounts;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        let codes = self.table.row(doc).codes;
-        for (facet, counts) in self.counts.iter_mut().enumerate() {
-            let slot = match self.table.overflow(facet) {
-                None => usize::from(codes[facet]),
-                Some(column) => column.ords().first(doc).map_or(0, |ord| ord as usize + 1),
-            };
-            if let Some(count) = counts.get_mut(slot) {
-                *count += 1;
-            }
+        self.pending.push(doc);
+        if self.pending.len() == PENDING {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> SegmentCounts {
+    fn harvest(mut self) -> SegmentCounts {
+        self.count_pending();
         let table = &self.table;
-        self.counts
-            .iter()
-            .enumerate()
-            .map(|(facet, counts)| {
+        (0..self.counted)
+            .map(|facet| {
+                let from_column = self.columns.iter().find(|(at, _)| *at == facet);
+                let counts = match from_column {
+                    Some((_, counts)) => counts.as_slice(),
+                    None => &self.by_code[facet][..=table.value_count(facet).min(CODES - 1)],
+                };
                 let mut named = Vec::new();
                 // Slot 0 (no value) is not a value one can filter by.
                 for (slot, &count) in counts.iter().enumerate().skip(1) {
@@ -174,6 +196,31 @@ impl SegmentCollector for SegmentFacets {
                 named
             })
             .collect()
+    }
+}
+
+impl SegmentFacets {
+    /// Counts the pending units' values.
+    fn count_pending(&mut self) {
+        for &doc in &self.pending {
+            let codes = self.table.row(doc).codes;
+            // Facets read from columns have code 0 here, never named.
+            for (counts, &code) in self.by_code.iter_mut().zip(&codes) {
+                counts[usize::from(code)] += 1;
+            }
+        }
+        for (facet, counts) in &mut self.columns {
+            let Some(column) = self.table.overflow(*facet) else {
+                continue;
+            };
+            for &doc in &self.pending {
+                let slot = column.ords().first(doc).map_or(0, |ord| ord as usize + 1);
+                if let Some(count) = counts.get_mut(slot) {
+                    *count += 1;
+                }
+            }
+        }
+        self.pending.clear();
     }
 }
 

@@ -95,6 +95,7 @@ impl Collector for TopRelevant {
             after: self.after,
             likeness: self.likeness,
             kept: BinaryHeap::with_capacity(self.limit + 1),
+            pending: Vec::with_capacity(PENDING),
         })
     }
 
@@ -123,7 +124,14 @@ pub struct SegmentTop {
     likeness: Likeness,
     /// The kept units, the worst on top.
     kept: BinaryHeap<Reverse<Kept>>,
+    /// Units found and not yet considered, with their clause scores.
+    pending: Vec<(DocId, Score)>,
 }
+
+/// How many units found are considered together: their rows are read in
+/// one tight loop, so that many are on their way from memory at once
+/// (see `facets::SegmentFacets`).
+const PENDING: usize = 64;
 
 impl SegmentTop {
     /// The worst unit kept, once `limit` are: what a unit must beat.
@@ -135,12 +143,30 @@ impl SegmentTop {
             .peek()
             .map(|Reverse(Kept(relevance, _))| relevance)
     }
-}
 
-impl SegmentCollector for SegmentTop {
-    type Fruit = Vec<(Relevance, DocAddress)>;
+    /// Considers the pending units: first reads the rows of those whose
+    /// clause score can enter the page, all together, then ranks them.
+    fn consider_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let floor = self.bar().map(|bar| bar.score);
+        let mut tiebreaks = [0u64; PENDING];
+        for (tiebreak, &(doc, score)) in tiebreaks.iter_mut().zip(&pending) {
+            // The bar only rises, so a unit below it now is dropped on its
+            // score in `consider` and never uses the 0 left here.
+            if floor.is_none_or(|floor| score + LIKENESS >= floor) {
+                *tiebreak = self.table.row(doc).tiebreak;
+            }
+        }
+        for (&(doc, score), &tiebreak) in pending.iter().zip(&tiebreaks) {
+            self.consider(doc, score, tiebreak);
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
 
-    fn collect(&mut self, doc: DocId, score: Score) {
+    /// Keeps `doc` if it is among the best so far; `tiebreak` is its row's,
+    /// read only if its clause score may enter the page.
+    fn consider(&mut self, doc: DocId, score: Score, tiebreak: u64) {
         let bar = self.bar().copied();
         let beaten =
             |relevance: &Relevance| bar.is_some_and(|bar| relevance.rank_cmp(&bar).is_le());
@@ -148,11 +174,7 @@ impl SegmentCollector for SegmentTop {
         if bar.is_some_and(|bar| best_possible < bar.score) {
             return;
         }
-        let mut relevance = Relevance::of(
-            best_possible,
-            self.table.row(doc).tiebreak,
-            self.query_words,
-        );
+        let mut relevance = Relevance::of(best_possible, tiebreak, self.query_words);
         if beaten(&relevance) {
             return;
         }
@@ -168,8 +190,20 @@ impl SegmentCollector for SegmentTop {
             self.kept.pop();
         }
     }
+}
 
-    fn harvest(self) -> Self::Fruit {
+impl SegmentCollector for SegmentTop {
+    type Fruit = Vec<(Relevance, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.pending.push((doc, score));
+        if self.pending.len() == PENDING {
+            self.consider_pending();
+        }
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        self.consider_pending();
         let segment = self.segment;
         self.kept
             .into_iter()
