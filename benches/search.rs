@@ -19,7 +19,10 @@
 //!    `limit=10`) and reports recall@10 and MRR, with a few misses. Then
 //!    drives it with concurrent keep-alive clients for a fixed time with
 //!    typical queries (those queries, the plain names, and their first one
-//!    or two words), then with `/units/suggest` keystrokes (prefixes of 3 to
+//!    or two words), round-robin; then with typical queries of other
+//!    entities, each sent once, so that no answer comes from lists cached
+//!    for the same query earlier (as with real users, whose typos are their
+//!    own); then with `/units/suggest` keystrokes (prefixes of 3 to
 //!    8 characters), and reports throughput, latency percentiles, errors and
 //!    the server's peak RSS. The engine alone, in process, with and without
 //!    facet counts, shows what the facets cost.
@@ -30,7 +33,8 @@
 //!
 //! Environment: `BENCH_ENTITIES` (default 100,000; the issue's figure is
 //! 1,000,000), `BENCH_SEED` (7), `BENCH_QUERIES` (2,000), `BENCH_CLIENTS`
-//! (16), `BENCH_SECONDS` (10 per timed run), `BENCH_MISSES` (misses printed,
+//! (16), `BENCH_SECONDS` (10 per timed run), `BENCH_FRESH` (entities whose
+//! typical queries are each sent once, 8,000), `BENCH_MISSES` (misses printed,
 //! 15), `BENCH_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`;
 //! unset skips the comparison), `BENCH_KEEP=1` keeps the folder,
 //! `BENCH_REUSE=<folder>` starts from a folder an earlier run kept (its
@@ -96,6 +100,8 @@ struct Settings {
     entities: usize,
     seed: u64,
     queries: usize,
+    /// Entities whose typical queries are sent once each.
+    fresh: usize,
     clients: usize,
     duration: Duration,
     misses: usize,
@@ -112,6 +118,7 @@ impl Settings {
             entities: env_or("BENCH_ENTITIES", 100_000),
             seed: env_or("BENCH_SEED", 7),
             queries: env_or("BENCH_QUERIES", 2_000),
+            fresh: env_or("BENCH_FRESH", 8_000),
             clients: env_or("BENCH_CLIENTS", 16).max(1),
             duration: Duration::from_secs(env_or("BENCH_SECONDS", 10)),
             misses: env_or("BENCH_MISSES", 15),
@@ -146,14 +153,15 @@ fn main() {
     let server = Server::start(&data);
     let sanaw_ranks = sanaw_quality(&server, &set, &settings);
     sanaw_ceiling(&server, &set, &sanaw_ranks);
-    let typical = set.typical();
+    let typical = typical_mix(&set.queries);
     let sanaw_speed = sanaw_search_speed(&server, &typical, &settings);
+    sanaw_fresh_search_speed(&server, &typical_mix(&set.fresh), &settings);
     sanaw_suggest_speed(&server, &set, &settings);
     println!(
         "server peak RSS: {:.0} MiB",
         process::mib(server.stop().unwrap_or(0))
     );
-    engine_with_and_without_facets(&data, &typical);
+    engine_with_and_without_facets(&data, &typical, &typical_mix(&set.fresh));
 
     match &settings.pg_url {
         Some(url) => {
@@ -386,6 +394,8 @@ struct Query {
 /// The sample of queries, and the names they came from.
 struct QuerySet {
     queries: Vec<Query>,
+    /// Queries of other entities, for the run that asks each query once.
+    fresh: Vec<Query>,
 }
 
 /// An entity of entities.csv (entity,name,legal_form,region,tin,reg_number,activity,dead,parent).
@@ -450,15 +460,16 @@ impl QuerySet {
         candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
         let eligible = candidates.len();
 
-        let mut queries = Vec::with_capacity(settings.queries);
+        let wanted = settings.queries + settings.fresh;
+        let mut queries = Vec::with_capacity(wanted);
         for chunk in candidates.chunks(500) {
-            if queries.len() >= settings.queries {
+            if queries.len() >= wanted {
                 break;
             }
             let ids: Vec<i64> = chunk.iter().map(|(_, _, unit)| *unit).collect();
             let documents = documents(register, &ids);
             for (order, entity, unit) in chunk {
-                if queries.len() >= settings.queries {
+                if queries.len() >= wanted {
                     break;
                 }
                 let Some(document) = documents.get(unit) else {
@@ -499,22 +510,23 @@ impl QuerySet {
                 query.text, query.clean, query.shown
             );
         }
-        QuerySet { queries }
+        let fresh = queries.split_off(settings.queries.min(queries.len()));
+        QuerySet { queries, fresh }
     }
+}
 
-    /// The typical query mix of the timed runs, as URL targets: each
-    /// quality query, the plain name, and its first one or two words.
-    fn typical(&self) -> Vec<Typical> {
-        let mut typical = Vec::with_capacity(self.queries.len() * 3);
-        for (i, query) in self.queries.iter().enumerate() {
-            let words: Vec<&str> = query.clean.split(' ').collect();
-            let partial = words[..words.len().min(1 + i % 2)].join(" ");
-            for text in [&query.text, &query.clean, &partial] {
-                typical.push(Typical::new(text));
-            }
+/// The typical query mix of the timed runs, as URL targets: each quality
+/// query, the plain name, and its first one or two words.
+fn typical_mix(queries: &[Query]) -> Vec<Typical> {
+    let mut typical = Vec::with_capacity(queries.len() * 3);
+    for (i, query) in queries.iter().enumerate() {
+        let words: Vec<&str> = query.clean.split(' ').collect();
+        let partial = words[..words.len().min(1 + i % 2)].join(" ");
+        for text in [&query.text, &query.clean, &partial] {
+            typical.push(Typical::new(text));
         }
-        typical
     }
+    typical
 }
 
 /// Why entities were left out of the sample.
@@ -912,18 +924,7 @@ fn drive_http(server: &Server, targets: &[&str], settings: &Settings) -> Summary
             |_| http::Client::new(&server.address),
             |client, c, n| {
                 let target = targets[(c * targets.len() / clients + n) % targets.len()];
-                match client.get(target) {
-                    Ok(response) if response.status == 200 => true,
-                    Ok(response) => {
-                        let body = String::from_utf8_lossy(&response.body);
-                        FIRST_ERROR.get_or_init(|| format!("{} {target}: {body}", response.status));
-                        false
-                    }
-                    Err(error) => {
-                        FIRST_ERROR.get_or_init(|| format!("{target}: {error}"));
-                        false
-                    }
-                }
+                Some(answered(client, target))
             },
         )
     };
@@ -933,6 +934,38 @@ fn drive_http(server: &Server, targets: &[&str], settings: &Settings) -> Summary
         println!("  first error: {error}");
     }
     summary
+}
+
+/// Sends `targets` from every client for the configured time, each target
+/// at most once (client c sends targets c, c + clients, …): no warm-up,
+/// and a client stops when its share is spent.
+fn drive_http_once(server: &Server, targets: &[&str], settings: &Settings) -> Summary {
+    let clients = settings.clients;
+    drive::concurrently(
+        clients,
+        settings.duration,
+        |_| http::Client::new(&server.address),
+        |client, c, n| {
+            let target = targets.get(c + n * clients)?;
+            Some(answered(client, target))
+        },
+    )
+}
+
+/// Whether `target` answers 200; the first failure is kept to be shown.
+fn answered(client: &mut http::Client, target: &str) -> bool {
+    match client.get(target) {
+        Ok(response) if response.status == 200 => true,
+        Ok(response) => {
+            let body = String::from_utf8_lossy(&response.body);
+            FIRST_ERROR.get_or_init(|| format!("{} {target}: {body}", response.status));
+            false
+        }
+        Err(error) => {
+            FIRST_ERROR.get_or_init(|| format!("{target}: {error}"));
+            false
+        }
+    }
 }
 
 fn sanaw_search_speed(server: &Server, typical: &[Typical], settings: &Settings) -> Summary {
@@ -948,6 +981,24 @@ fn sanaw_search_speed(server: &Server, typical: &[Typical], settings: &Settings)
         targets.len()
     );
     summary
+}
+
+/// Typical queries no one asked before, each once: what a user with their
+/// own typo meets, on a server that has answered others for a while.
+fn sanaw_fresh_search_speed(server: &Server, typical: &[Typical], settings: &Settings) {
+    let targets: Vec<&str> = typical.iter().map(|t| t.target.as_str()).collect();
+    let summary = drive_http_once(server, &targets, settings);
+    let spent = if summary.ok + summary.errors >= targets.len() {
+        " (all sent before the time was up)"
+    } else {
+        ""
+    };
+    println!(
+        "sanaw search, {} clients for {} s, typical queries never asked before, each once, of {}{spent}: {summary}",
+        settings.clients,
+        settings.duration.as_secs(),
+        targets.len()
+    );
 }
 
 /// Keystrokes: every prefix of 3 to 8 characters of each name, as written
@@ -976,8 +1027,9 @@ fn sanaw_suggest_speed(server: &Server, set: &QuerySet, settings: &Settings) {
 
 /// The engine alone, in process and on one thread: the typical queries with
 /// facet counts (what `/units` does) and without (what `/units/suggest`
-/// does), to tell the facets' cost from the rest.
-fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
+/// does), to tell the facets' cost from the rest; then, per kind, the
+/// `fresh` ones (other entities'), asked for the first time.
+fn engine_with_and_without_facets(data: &Path, typical: &[Typical], fresh: &[Typical]) {
     let index = SearchIndex::open(&data.join("index")).expect("the search index opens");
     let request = |text: &str| SearchRequest {
         text: text.to_owned(),
@@ -1006,8 +1058,12 @@ fn engine_with_and_without_facets(data: &Path, typical: &[Typical]) {
     };
     // One pass to warm the page cache and the facet request.
     time(true);
-    by_kind_of_query(&index, typical, &request);
+    by_kind_of_query(&index, typical, &request, "");
     let (with, without) = (time(true), time(false));
+    // The other entities' queries were asked over HTTP, in another process:
+    // here they are asked for the first time. Last, as they push the
+    // typical queries' lists out of the cache.
+    by_kind_of_query(&index, fresh, &request, ", never asked before");
     println!(
         "engine in process, one thread: with facets p50 {:.2} ms p99 {:.2} ms ({:.0}/s); \
          without facets p50 {:.2} ms p99 {:.2} ms ({:.0}/s)",
@@ -1027,6 +1083,7 @@ fn by_kind_of_query(
     index: &SearchIndex,
     typical: &[Typical],
     request: &dyn Fn(&str) -> SearchRequest,
+    asked: &str,
 ) {
     let kinds = ["typed with a typo", "clean name", "first words"];
     for (kind, label) in kinds.iter().enumerate() {
@@ -1049,7 +1106,7 @@ fn by_kind_of_query(
             .sum::<Duration>()
             / timed.len() as u32;
         println!(
-            "  engine, {label}: mean {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; slowest {:.2} ms ({text:?}, {total} units)",
+            "  engine, {label}{asked}: mean {:.2} ms, p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; slowest {:.2} ms ({text:?}, {total} units)",
             ms(mean),
             ms(at(0.5)),
             ms(at(0.9)),
@@ -1118,7 +1175,7 @@ fn compare_with_pg_trgm(
             |_| pg_trgm::connect(url).expect("BENCH_PG_URL connects"),
             |conn, c, n| {
                 let query = &typical[(c * typical.len() / clients + n) % typical.len()];
-                pg_trgm::top10(conn, &query.normalised).is_ok()
+                Some(pg_trgm::top10(conn, &query.normalised).is_ok())
             },
         )
     };

@@ -33,8 +33,9 @@ pub struct Summary {
 
 /// Runs `clients` threads for `duration`. Each thread gets its own state
 /// from `connect(client)` and calls `send(&mut state, client, n)` for its
-/// n-th request; `send` answers whether the request succeeded. Only
-/// successful requests count in the latencies.
+/// n-th request; `send` answers whether the request succeeded, or `None`
+/// when that client has nothing more to send. Only successful requests
+/// count in the latencies.
 pub fn concurrently<C, Connect, Send>(
     clients: usize,
     duration: Duration,
@@ -43,7 +44,7 @@ pub fn concurrently<C, Connect, Send>(
 ) -> Summary
 where
     Connect: Fn(usize) -> C + Sync,
-    Send: Fn(&mut C, usize, usize) -> bool + Sync,
+    Send: Fn(&mut C, usize, usize) -> Option<bool> + Sync,
 {
     let started = Instant::now();
     let deadline = started + duration;
@@ -58,10 +59,10 @@ where
                     let mut n = 0;
                     while Instant::now() < deadline {
                         let sent = Instant::now();
-                        if send(&mut state, client, n) {
-                            latencies.push(sent.elapsed());
-                        } else {
-                            errors += 1;
+                        match send(&mut state, client, n) {
+                            Some(true) => latencies.push(sent.elapsed()),
+                            Some(false) => errors += 1,
+                            None => break,
                         }
                         n += 1;
                     }
