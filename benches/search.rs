@@ -154,14 +154,15 @@ fn main() {
     let sanaw_ranks = sanaw_quality(&server, &set, &settings);
     sanaw_ceiling(&server, &set, &sanaw_ranks);
     let typical = typical_mix(&set.queries);
+    let fresh = typical_mix(&set.fresh);
     let sanaw_speed = sanaw_search_speed(&server, &typical, &settings);
-    sanaw_fresh_search_speed(&server, &typical_mix(&set.fresh), &settings);
+    sanaw_fresh_search_speed(&server, &fresh, &settings);
     sanaw_suggest_speed(&server, &set, &settings);
     println!(
         "server peak RSS: {:.0} MiB",
         process::mib(server.stop().unwrap_or(0))
     );
-    engine_with_and_without_facets(&data, &typical, &typical_mix(&set.fresh));
+    engine_with_and_without_facets(&data, &typical, &fresh);
 
     match &settings.pg_url {
         Some(url) => {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::table::{UnitTable, UnitTables};
+use super::table::{UnitTable, UnitTables, BATCH};
 
 /// How many units of the answer have each value of a filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -96,7 +96,7 @@ impl Collector for FacetCounter {
             .collect();
         Ok(SegmentFacets {
             table,
-            pending: Vec::with_capacity(PENDING),
+            pending: Vec::with_capacity(BATCH),
             counted: self.counted,
             by_code: Box::new([[0; CODES]; FACETS.len()]),
             columns,
@@ -150,12 +150,6 @@ pub struct SegmentFacets {
     columns: Vec<(usize, Vec<u32>)>,
 }
 
-/// How many units are counted together. A unit's row is usually not in
-/// the processor's cache, and between two units found the search runs
-/// hundreds of instructions, so counting each as it comes waits for memory
-/// once per unit; a tight loop over a batch has many rows on their way at once.
-const PENDING: usize = 64;
-
 /// How many codes a byte holds.
 const CODES: usize = u8::MAX as usize + 1;
 
@@ -164,7 +158,7 @@ impl SegmentCollector for SegmentFacets {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         self.pending.push(doc);
-        if self.pending.len() == PENDING {
+        if self.pending.len() == BATCH {
             self.count_pending();
         }
     }

@@ -17,7 +17,7 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::likeness::Likeness;
 use super::order::Relevance;
-use super::table::{UnitTable, UnitTables};
+use super::table::{UnitTable, UnitTables, BATCH};
 
 /// What a unit's names having every letter triple of the query adds to its
 /// score: as much as one word found exactly. Less would only break ties of
@@ -95,7 +95,7 @@ impl Collector for TopRelevant {
             after: self.after,
             likeness: self.likeness,
             kept: BinaryHeap::with_capacity(self.limit + 1),
-            pending: Vec::with_capacity(PENDING),
+            pending: Vec::with_capacity(BATCH),
         })
     }
 
@@ -128,11 +128,6 @@ pub struct SegmentTop {
     pending: Vec<(DocId, Score)>,
 }
 
-/// How many units found are considered together: their rows are read in
-/// one tight loop, so that many are on their way from memory at once
-/// (see `facets::SegmentFacets`).
-const PENDING: usize = 64;
-
 impl SegmentTop {
     /// The worst unit kept, once `limit` are: what a unit must beat.
     fn bar(&self) -> Option<&Relevance> {
@@ -149,7 +144,7 @@ impl SegmentTop {
     fn consider_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         let floor = self.bar().map(|bar| bar.score);
-        let mut tiebreaks = [0u64; PENDING];
+        let mut tiebreaks = [0u64; BATCH];
         for (tiebreak, &(doc, score)) in tiebreaks.iter_mut().zip(&pending) {
             // The bar only rises, so a unit below it now is dropped on its
             // score in `consider` and never uses the 0 left here.
@@ -197,7 +192,7 @@ impl SegmentCollector for SegmentTop {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.pending.push((doc, score));
-        if self.pending.len() == PENDING {
+        if self.pending.len() == BATCH {
             self.consider_pending();
         }
     }
