@@ -8,6 +8,7 @@ use actix_web::{web, HttpServer};
 use crate::api::{self, AppState};
 use crate::config::Settings;
 use crate::ingest::queue::LoadQueue;
+use crate::search::workers::SearchWorkers;
 use crate::search::{indexer, SearchError, SearchIndex};
 use crate::store::reference::Labels;
 use crate::store::{Database, StoreError};
@@ -26,6 +27,12 @@ pub enum StartupError {
     Bind {
         /// The address.
         addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The search threads could not be started.
+    #[error("cannot start the search threads: {source}")]
+    Threads {
         /// Why.
         source: std::io::Error,
     },
@@ -59,6 +66,8 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             index,
+            searches: SearchWorkers::per_core()
+                .map_err(|source| StartupError::Threads { source })?,
             labels,
             json_limit: settings.json_limit,
             upload_limit: settings.upload_limit,

@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::domain::access::Role;
+use crate::search::workers::WorkersError;
 use crate::search::SearchError;
 use crate::store::StoreError;
 
@@ -178,6 +179,10 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if matches!(self, ApiError::Unavailable(_)) {
+            // A busy search queue or a database pool drains in well under a second.
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
         response.json(self.problem())
     }
 }
@@ -188,6 +193,12 @@ impl From<StoreError> for ApiError {
             StoreError::Pool(_) | StoreError::Worker => ApiError::Unavailable(error.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<WorkersError> for ApiError {
+    fn from(error: WorkersError) -> Self {
+        ApiError::Unavailable(error.to_string())
     }
 }
 
@@ -219,4 +230,24 @@ pub fn query_error(error: actix_web::error::QueryPayloadError) -> ApiError {
 /// Maps path errors to problems.
 pub fn path_error(error: actix_web::error::PathError) -> ApiError {
     ApiError::invalid("path", error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_search_is_a_503_problem_that_says_when_to_retry() {
+        let error = ApiError::from(WorkersError::Busy(128));
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header(header::RETRY_AFTER), Some("1"));
+        assert_eq!(
+            header(header::CONTENT_TYPE),
+            Some("application/problem+json")
+        );
+        assert_eq!(error.code(), "unavailable");
+        assert!(error.to_string().contains("128 searches are waiting"));
+    }
 }

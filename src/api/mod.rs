@@ -23,6 +23,7 @@ use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::ingest::queue::LoadQueue;
+use crate::search::workers::SearchWorkers;
 use crate::search::SearchIndex;
 use crate::store::reference::Labels;
 use crate::store::Database;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub db: Database,
     /// The search index.
     pub index: SearchIndex,
+    /// The threads searches run on.
+    pub searches: SearchWorkers,
     /// Titles of coded values.
     pub labels: Labels,
     /// Largest JSON body accepted.

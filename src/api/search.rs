@@ -90,6 +90,7 @@ pub struct SearchView {
         (status = 400, description = "An invalid parameter, or a cursor of another query", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`size_class` without a token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`size_class` with a token that may not see confidential data", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Search is busy (too many searches waiting) or the index cannot be read: retry shortly", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
 )]
@@ -109,12 +110,13 @@ pub async fn search_units(
     }
     let request = validate(params.into_inner(), confidential)?;
     let index = state.index.clone();
-    let (index_version, found) = web::block(move || {
-        let found = query::search_with_facets(&index, &request)?;
-        Ok::<_, crate::search::SearchError>((index.version(), found))
-    })
-    .await
-    .map_err(|_| ApiError::Unavailable("the search worker stopped".into()))??;
+    let (index_version, found) = state
+        .searches
+        .run(move || {
+            let found = query::search_with_facets(&index, &request)?;
+            Ok::<_, crate::search::SearchError>((index.version(), found))
+        })
+        .await??;
     Ok(web::Json(SearchView {
         index_version,
         total: found.total,
@@ -307,6 +309,7 @@ const DEFAULT_SUGGESTIONS: usize = 10;
     responses(
         (status = 200, description = "Units whose names start with what was typed, best first", body = Vec<Suggestion>),
         (status = 400, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Search is busy (too many searches waiting) or the index cannot be read: retry shortly", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
 )]
@@ -338,9 +341,10 @@ pub async fn suggest_units(
         limit,
         ..SearchRequest::default()
     };
-    let hits = web::block(move || query::search(&index, &request))
-        .await
-        .map_err(|_| ApiError::Unavailable("the search worker stopped".into()))??;
+    let hits = state
+        .searches
+        .run(move || query::search(&index, &request))
+        .await??;
     let suggestions = hits
         .into_iter()
         .map(|hit| Suggestion {

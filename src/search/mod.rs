@@ -21,6 +21,7 @@ pub mod spellings;
 pub mod table;
 pub mod top;
 pub mod word;
+pub mod workers;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
