@@ -1,45 +1,49 @@
-//! "Every word but at most one": how a query of three words or more matches,
-//! so that one mistyped or extra word does not lose the unit.
+//! How the words of a query match together: every word, or, from three
+//! words on, "every word but at most one", so that one mistyped or extra
+//! word does not lose the unit.
 //!
 //! tantivy's `BooleanQuery::with_minimum_required_clauses` answers the same
 //! but walks every posting of every word through a heap; with a common word
 //! (`sowda`, `77`) in the query, that is hundreds of thousands of steps for a
-//! few hundred matches. Here the walk is led by the two rarest words: a unit
-//! that misses at most one word has at least one of them (pigeonhole), so
-//! only their postings are walked and the other words are only jumped to.
-//! The score is the same: the sum of the scores of the words the unit has.
+//! few hundred matches. Here the walk is led by the rarest words: a unit
+//! that misses at most one word has at least one of the two rarest
+//! (pigeonhole), and a unit that has every word has the rarest, so only the
+//! leads' lists are walked and the other words are only jumped to. The score
+//! is the same: the sum of the scores of the words the unit has.
+//!
+//! The words are `word::Word`s, walked as their concrete `Walk`s: these
+//! steps are most of a long query's time, and through `dyn Scorer` each
+//! `doc()` and `score()` was a call the compiler could not inline.
 
-use tantivy::query::{EnableScoring, Explanation, Query, QueryClone, Scorer, Weight};
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-/// Matches the units that have all the word queries, or all but one.
-#[derive(Debug)]
-pub struct MostWords {
-    words: Vec<Box<dyn Query>>,
-}
+use super::word::{Walk, Word};
 
-impl Clone for MostWords {
-    fn clone(&self) -> Self {
-        let words = self.words.iter().map(|word| word.box_clone()).collect();
-        MostWords { words }
-    }
+/// Matches the units that have all the words, or all but `may_miss` of them.
+#[derive(Debug, Clone)]
+pub struct MostWords {
+    words: Vec<Word>,
+    may_miss: usize,
 }
 
 impl MostWords {
-    /// One query per word; with fewer than two words, every word is required.
-    pub fn new(words: Vec<Box<dyn Query>>) -> MostWords {
-        MostWords { words }
+    /// The units that have every word.
+    pub fn all(words: Vec<Word>) -> MostWords {
+        MostWords { words, may_miss: 0 }
+    }
+
+    /// The units that have every word but at most one; with fewer than two
+    /// words, every word.
+    pub fn all_but_one(words: Vec<Word>) -> MostWords {
+        let may_miss = usize::from(words.len() > 1);
+        MostWords { words, may_miss }
     }
 }
 
 impl Query for MostWords {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let words = self
-            .words
-            .iter()
-            .map(|word| word.weight(scoring))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(MostWordsWeight { words }))
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -49,48 +53,47 @@ impl Query for MostWords {
     }
 }
 
-struct MostWordsWeight {
-    words: Vec<Box<dyn Weight>>,
-}
-
-impl Weight for MostWordsWeight {
+impl Weight for MostWords {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut words = self
             .words
             .iter()
-            .map(|word| word.scorer(reader, boost))
+            .map(|word| word.walk(reader, boost))
             .collect::<tantivy::Result<Vec<_>>>()?;
         // The rarest words first: they lead the walk.
         words.sort_by_key(|word| word.size_hint());
-        Ok(Box::new(MostWordsScorer::new(words)))
+        Ok(Box::new(MostWordsScorer::new(words, self.may_miss)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let mut scorer = self.scorer(reader, 1.0)?;
         if scorer.seek(doc) != doc {
             return Err(TantivyError::InvalidArgument(format!(
-                "document {doc} does not have most of the words"
+                "document {doc} does not have enough of the words"
             )));
         }
         Ok(Explanation::new("most words", scorer.score()))
     }
 }
 
-/// The walk: candidates come from the two leading (rarest) words; the others
+/// The walk: candidates come from the leading (rarest) words; the others
 /// are jumped forward to each candidate.
 struct MostWordsScorer {
-    words: Vec<Box<dyn Scorer>>,
-    /// How many words lead the walk: two, or all when there are fewer.
+    words: Vec<Walk>,
+    /// How many words a unit may miss.
+    may_miss: usize,
+    /// How many words lead the walk: one more than may be missed.
     leads: usize,
     doc: DocId,
     score: Score,
 }
 
 impl MostWordsScorer {
-    fn new(words: Vec<Box<dyn Scorer>>) -> MostWordsScorer {
-        let leads = words.len().min(2);
+    fn new(words: Vec<Walk>, may_miss: usize) -> MostWordsScorer {
+        let leads = (may_miss + 1).min(words.len());
         let mut scorer = MostWordsScorer {
             words,
+            may_miss,
             leads,
             doc: TERMINATED,
             score: 0.0,
@@ -100,38 +103,32 @@ impl MostWordsScorer {
         scorer
     }
 
-    /// How many words a unit may miss: one, unless the query has a single word.
-    fn allowed_missing(&self) -> usize {
-        usize::from(self.words.len() > 1)
-    }
-
     /// Moves to the first candidate at or after the leads' positions that
     /// has enough words.
     fn find_from_leads(&mut self) -> DocId {
         loop {
             let candidate = self.words[..self.leads]
                 .iter()
-                .map(|word| word.doc())
+                .map(Walk::doc)
                 .min()
                 .unwrap_or(TERMINATED);
             if candidate == TERMINATED {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
-            let mut found = 0;
+            let mut missing = 0;
             let mut score = 0.0;
             for word in &mut self.words {
-                let at = if word.doc() < candidate {
-                    word.seek(candidate)
-                } else {
-                    word.doc()
-                };
-                if at == candidate {
-                    found += 1;
+                if word.seek(candidate) == candidate {
                     score += word.score();
+                    continue;
+                }
+                missing += 1;
+                if missing > self.may_miss {
+                    break;
                 }
             }
-            if found + self.allowed_missing() >= self.words.len() {
+            if missing <= self.may_miss {
                 self.doc = candidate;
                 self.score = score;
                 return candidate;
@@ -140,7 +137,17 @@ impl MostWordsScorer {
         }
     }
 
+    /// Moves the leads past `doc`. When every word is needed, no unit before
+    /// the furthest word's position can match, so the lead jumps there.
     fn step_leads_past(&mut self, doc: DocId) {
+        if self.may_miss == 0 {
+            let furthest = self.words.iter().map(Walk::doc).max().unwrap_or(TERMINATED);
+            let target = furthest.max(doc + 1);
+            for word in &mut self.words[..self.leads] {
+                word.seek(target);
+            }
+            return;
+        }
         for word in &mut self.words[..self.leads] {
             if word.doc() == doc {
                 word.advance();
@@ -163,9 +170,7 @@ impl DocSet for MostWordsScorer {
             return self.doc;
         }
         for word in &mut self.words[..self.leads] {
-            if word.doc() < target {
-                word.seek(target);
-            }
+            word.seek(target);
         }
         self.find_from_leads()
     }
@@ -190,24 +195,23 @@ impl Scorer for MostWordsScorer {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use tantivy::collector::TopDocs;
-    use tantivy::query::{BooleanQuery, Occur, QueryClone, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, STRING, TEXT};
-    use tantivy::{doc, Index};
+    use std::sync::Arc;
 
-    /// The same documents and scores as tantivy's own "all but one" query,
-    /// on names where every mix of words occurs; alone, and behind a filter
-    /// (which jumps it forward).
-    #[test]
-    fn matches_and_scores_like_a_boolean_query_needing_all_words_but_one() {
-        let mut schema = Schema::builder();
-        let text = schema.add_text_field("text", TEXT);
-        let flag = schema.add_text_field("flag", STRING);
-        let index = Index::create_in_ram(schema.build());
+    use super::*;
+    use crate::search::lists::ListCache;
+    use crate::search::{schema, Fields};
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, Occur, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::{doc, Index, Searcher};
+
+    /// A register where every mix of five words occurs as a name, several
+    /// times, and some words in the address; half the units are `odd`.
+    fn every_mix() -> (Searcher, Fields) {
+        let index = Index::create_in_ram(schema());
+        let fields = Fields::of(&index.schema()).unwrap();
         let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
         let vocabulary = ["ak", "yol", "altyn", "bereket", "sowda"];
-        // Every subset of the vocabulary, several times, in a shuffled order.
         for round in 0..3u32 {
             for mask in 0..(1u32 << vocabulary.len()) {
                 let subset = (mask * 7 + round * 13) % (1 << vocabulary.len());
@@ -217,69 +221,95 @@ mod tests {
                     .filter(|(at, _)| subset & (1 << at) != 0)
                     .map(|(_, word)| *word)
                     .collect();
-                let odd = if (mask + round) % 2 == 1 {
+                let kind = if (mask + round) % 2 == 1 {
                     "odd"
                 } else {
                     "even"
                 };
+                let address = vocabulary[(mask as usize + round as usize) % vocabulary.len()];
                 writer
-                    .add_document(doc!(text => words.join(" "), flag => odd))
+                    .add_document(doc!(
+                        fields.names => words.join(" "),
+                        fields.address => address,
+                        fields.kind => kind,
+                    ))
                     .unwrap();
             }
         }
         writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
-        let word = |w: &str, weight: f32| -> Box<dyn Query> {
-            let term = Term::from_field_text(text, w);
-            Box::new(tantivy::query::ConstScoreQuery::new(
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                weight,
-            ))
+        (index.reader().unwrap().searcher(), fields)
+    }
+
+    fn found(searcher: &Searcher, query: &dyn Query) -> Vec<(Score, tantivy::DocAddress)> {
+        let mut found = searcher.search(query, &TopDocs::with_limit(1_000)).unwrap();
+        found.sort_by_key(|(_, at)| *at);
+        found
+    }
+
+    /// The same documents and scores as tantivy's own boolean queries over
+    /// the same words: all of them, or all but one; alone, and behind a
+    /// filter (which jumps the walk forward).
+    #[test]
+    fn matches_and_scores_like_a_boolean_query_over_the_same_words() {
+        let (searcher, fields) = every_mix();
+        let cache = Arc::new(ListCache::default());
+        let odd = || -> Box<dyn Query> {
+            let term = Term::from_field_text(fields.kind, "odd");
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+        };
+        let filtered = |query: Box<dyn Query>| {
+            BooleanQuery::new(vec![(Occur::Must, odd()), (Occur::Must, query)])
         };
         for query_words in [
+            vec!["ak", "yol"],
+            vec!["sowda", "ak"],
             vec!["ak", "yol", "altyn"],
             vec!["ak", "yol", "altyn", "sowda"],
             vec!["bereket", "sowda", "ak", "yol", "altyn"],
             vec!["ak", "missing", "yol"],
         ] {
-            let weights = [2.0, 1.0, 0.5, 3.0, 1.5];
-            let queries: Vec<Box<dyn Query>> = query_words
+            let words: Vec<Word> = query_words
                 .iter()
-                .zip(weights)
-                .map(|(w, weight)| word(w, weight))
+                .enumerate()
+                .map(|(at, w)| Word::new(&fields, w, at + 1 == query_words.len(), &cache))
                 .collect();
-            let required = queries.len() - 1;
-            let clauses = queries
-                .iter()
-                .map(|q| (Occur::Should, q.box_clone()))
-                .collect();
-            let expected_query = BooleanQuery::with_minimum_required_clauses(clauses, required);
-            let ours = MostWords::new(queries);
-            let top = TopDocs::with_limit(1_000);
-            let mut expected = searcher.search(&expected_query, &top).unwrap();
-            let mut found = searcher.search(&ours, &top).unwrap();
-            expected.sort_by_key(|(_, at)| *at);
-            found.sort_by_key(|(_, at)| *at);
-            assert!(!expected.is_empty(), "{query_words:?}");
-            assert_eq!(found, expected, "{query_words:?}");
-            let counted = searcher.search(&ours, &tantivy::collector::Count).unwrap();
-            assert_eq!(counted, expected.len(), "{query_words:?}");
-
-            let odd = || -> Box<dyn Query> {
-                let term = Term::from_field_text(flag, "odd");
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+            let clauses = |occur| -> Vec<(Occur, Box<dyn Query>)> {
+                let each = words
+                    .iter()
+                    .map(|w| (occur, Box::new(w.clone()) as Box<dyn Query>));
+                each.collect()
             };
-            let filtered = |query: Box<dyn Query>| {
-                BooleanQuery::new(vec![(Occur::Must, odd()), (Occur::Must, query)])
-            };
-            let mut expected = searcher
-                .search(&filtered(Box::new(expected_query)), &top)
-                .unwrap();
-            let mut found = searcher.search(&filtered(Box::new(ours)), &top).unwrap();
-            expected.sort_by_key(|(_, at)| *at);
-            found.sort_by_key(|(_, at)| *at);
-            assert!(!expected.is_empty(), "{query_words:?}");
-            assert_eq!(found, expected, "{query_words:?} behind a filter");
+            let every = BooleanQuery::new(clauses(Occur::Must));
+            let but_one = BooleanQuery::with_minimum_required_clauses(
+                clauses(Occur::Should),
+                words.len() - 1,
+            );
+            for (ours, expected, what) in [
+                (MostWords::all(words.clone()), every, "all"),
+                (
+                    MostWords::all_but_one(words.clone()),
+                    but_one,
+                    "all but one",
+                ),
+            ] {
+                let expected_found = found(&searcher, &expected);
+                let label = format!("{what} of {query_words:?}");
+                if query_words.len() > 2 || what == "all" {
+                    assert!(
+                        !expected_found.is_empty() || query_words.contains(&"missing"),
+                        "{label}"
+                    );
+                }
+                assert_eq!(found(&searcher, &ours), expected_found, "{label}");
+                let counted = searcher.search(&ours, &tantivy::collector::Count).unwrap();
+                assert_eq!(counted, expected_found.len(), "{label}");
+                let behind = found(&searcher, &filtered(Box::new(ours)));
+                assert_eq!(
+                    behind,
+                    found(&searcher, &filtered(Box::new(expected))),
+                    "{label}, filtered"
+                );
+            }
         }
     }
 }

@@ -266,27 +266,15 @@ fn text_query(
     clauses.push((Occur::Should, scored(exact(identifier), 100.0)));
     if !words.is_empty() {
         // Every word must be found, but in a long query one may be missing.
-        // Up to two words that is a plain intersection, which tantivy walks
-        // far faster than a counted union.
-        let occur = if words.len() > 2 {
-            Occur::Should
-        } else {
-            Occur::Must
-        };
-        let groups: Vec<(Occur, Box<dyn Query>)> = words
+        let each_word: Vec<Word> = words
             .iter()
             .enumerate()
-            .map(|(at, word)| {
-                let last = at + 1 == words.len();
-                let word: Box<dyn Query> = Box::new(Word::new(fields, word, last, lists));
-                (occur, word)
-            })
+            .map(|(at, word)| Word::new(fields, word, at + 1 == words.len(), lists))
             .collect();
-        let all_words: Box<dyn Query> = if words.len() > 2 {
-            let each_word = groups.into_iter().map(|(_, word)| word).collect();
-            Box::new(MostWords::new(each_word))
-        } else {
-            Box::new(BooleanQuery::new(groups))
+        let all_words: Box<dyn Query> = match each_word.len() {
+            1 => Box::new(each_word[0].clone()),
+            2 => Box::new(MostWords::all(each_word)),
+            _ => Box::new(MostWords::all_but_one(each_word)),
         };
         clauses.push((Occur::Should, all_words));
         clauses.push((Occur::Should, whole_name(fields, lists, &words.concat())));

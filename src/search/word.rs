@@ -72,6 +72,11 @@ impl Word {
         }
     }
 
+    /// The word's units in the segment, walked as a scorer.
+    pub(super) fn walk(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Walk> {
+        Ok(Walk::new(self.list(reader)?, boost))
+    }
+
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
         let typos = typo_allowance(&self.word);
         let key = Key {
@@ -180,7 +185,7 @@ impl Query for Word {
 
 impl Weight for Word {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(Walk::new(self.list(reader)?, boost)))
+        Ok(Box::new(self.walk(reader, boost)?))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -196,7 +201,7 @@ impl Weight for Word {
 }
 
 /// A scored list walked as a scorer.
-struct Walk {
+pub(super) struct Walk {
     list: Arc<ScoredDocs>,
     at: usize,
     /// The doc at `at`, kept at hand: the other words ask for it far more
