@@ -38,7 +38,6 @@ pub enum WorkersError {
 #[derive(Clone)]
 pub struct SearchWorkers {
     jobs: Sender<Job>,
-    queue: usize,
 }
 
 impl SearchWorkers {
@@ -56,7 +55,7 @@ impl SearchWorkers {
                     }
                 })?;
         }
-        Ok(SearchWorkers { jobs, queue })
+        Ok(SearchWorkers { jobs })
     }
 
     /// One thread per core, and a queue of 64 searches per thread.
@@ -82,7 +81,7 @@ impl SearchWorkers {
         });
         match self.jobs.try_send(job) {
             Ok(()) => Ok(receiver),
-            Err(TrySendError::Full(_)) => Err(WorkersError::Busy(self.queue)),
+            Err(TrySendError::Full(_)) => Err(WorkersError::Busy(self.jobs.len())),
             Err(TrySendError::Disconnected(_)) => Err(WorkersError::Stopped),
         }
     }
