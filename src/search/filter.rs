@@ -17,16 +17,10 @@ use super::lists::{Cached, Key, ListCache, Listed};
 use super::word::postings;
 
 /// The units whose field holds a value exactly.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Filter {
     term: Term,
     cache: Arc<ListCache>,
-}
-
-impl std::fmt::Debug for Filter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Filter").field("term", &self.term).finish()
-    }
 }
 
 impl Filter {

@@ -79,6 +79,16 @@ pub struct ListCache {
     budget: usize,
 }
 
+/// Not its lists (they may be hundreds of MiB): a query's debug form names
+/// its cache without listing it.
+impl std::fmt::Debug for ListCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListCache")
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for ListCache {
     fn default() -> ListCache {
         ListCache::with_budget(BUDGET)

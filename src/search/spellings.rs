@@ -22,7 +22,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
 use super::lists::{Cached, Key, ListCache, Listed};
 
 /// The spellings of one word in one field.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Spellings {
     field: Field,
     word: String,
@@ -31,18 +31,6 @@ pub struct Spellings {
     /// How many leading bytes of `word` a spelling must have as they are.
     fixed: usize,
     cache: Arc<ListCache>,
-}
-
-impl std::fmt::Debug for Spellings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spellings")
-            .field("field", &self.field)
-            .field("word", &self.word)
-            .field("typos", &self.typos)
-            .field("prefix", &self.prefix)
-            .field("fixed", &self.fixed)
-            .finish()
-    }
 }
 
 impl Spellings {

@@ -44,21 +44,12 @@ pub struct ScoredDocs {
 
 /// One folded query word: in a name exactly, or else within its typo
 /// allowance or, when it is the last, still being typed; plus in the address.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Word {
     fields: Fields,
     word: String,
     last: bool,
     cache: Arc<ListCache>,
-}
-
-impl std::fmt::Debug for Word {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Word")
-            .field("word", &self.word)
-            .field("last", &self.last)
-            .finish()
-    }
 }
 
 impl Word {
