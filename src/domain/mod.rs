@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activity;
 pub mod attribute;
+pub mod calendar;
 pub mod event;
 pub mod history;
 pub mod link;
