@@ -55,8 +55,12 @@ impl diesel::r2d2::ManageConnection for Connector {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers go on while the one writer writes; the busy
                 // timeout makes a second process (a CLI load) wait, not fail.
+                // `synchronous = FULL` syncs the log at every commit: a load or
+                // decision reported done survives a power cut. A load is one
+                // commit, so this costs it one sync; NORMAL could lose the
+                // last commits (though never corrupt the file).
                 let mut pragmas = String::from(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                 );
                 if self.read_only {
@@ -78,8 +82,13 @@ impl diesel::r2d2::ManageConnection for Connector {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// A connection given back while its thread unwinds from a panic, or
+    /// with a transaction still open, is closed rather than reused: the
+    /// next write on it would run inside that transaction, as a savepoint
+    /// that never commits, and vanish.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking() || conn.is_broken()
     }
 }
 

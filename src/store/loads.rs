@@ -8,7 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::connection::insert_batched;
+use super::connection::{insert_batched, on_backend};
 use super::schema::{load_rejections, load_rows, loads, review_items, source_records, units};
 use super::units::{word, RecordRow};
 use super::{AnyConnection, StoreResult};
@@ -23,6 +23,8 @@ use crate::reconcile::score::Profile;
 text_enum! {
     /// Where a load is in its life.
     LoadStatus {
+        /// The upload is still arriving; it is queued only once it is whole on disk.
+        Receiving => "receiving",
         /// Waiting for the one writer.
         Queued => "queued",
         /// Being loaded.
@@ -62,6 +64,8 @@ pub struct LoadRecord {
     pub report: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+    /// How many times the loading thread has started it.
+    pub attempts: i32,
 }
 
 /// What a new load is.
@@ -78,32 +82,43 @@ pub struct NewLoad<'a> {
     pub encoding: Option<Encoding>,
     /// Who asked.
     pub requested_by: Option<&'a str>,
-    /// Queued (a task) or running (the command line).
+    /// Receiving (an upload) or running (the command line).
     pub status: LoadStatus,
     /// Now.
     pub now: NaiveDateTime,
 }
 
-/// Registers a load and returns its id.
+/// Registers a load and returns its id, which the database hands out:
+/// concurrent uploads never share one.
 pub fn create(conn: &mut AnyConnection, load: &NewLoad) -> StoreResult<i64> {
-    conn.transaction(|conn| {
-        diesel::insert_into(loads::table)
-            .values((
-                loads::source.eq(load.source.as_str()),
-                loads::file_name.eq(load.file_name),
-                loads::dry_run.eq(load.dry_run),
-                loads::effective_date.eq(load.effective_date),
-                loads::encoding.eq(load.encoding.map(|e| e.as_str())),
-                loads::status.eq(load.status.as_str()),
-                loads::requested_by.eq(load.requested_by),
-                loads::created_at.eq(load.now),
-            ))
-            .execute(conn)?;
-        Ok(loads::table
-            .select(diesel::dsl::max(loads::id))
-            .first::<Option<i64>>(conn)?
-            .unwrap_or_default())
-    })
+    let row = (
+        loads::source.eq(load.source.as_str()),
+        loads::file_name.eq(load.file_name),
+        loads::dry_run.eq(load.dry_run),
+        loads::effective_date.eq(load.effective_date),
+        loads::encoding.eq(load.encoding.map(|e| e.as_str())),
+        loads::status.eq(load.status.as_str()),
+        loads::requested_by.eq(load.requested_by),
+        loads::created_at.eq(load.now),
+    );
+    let id = on_backend!(conn, c => diesel::insert_into(loads::table)
+        .values(row)
+        .returning(loads::id)
+        .get_result::<i64>(c))?;
+    Ok(id)
+}
+
+/// Marks a load running and counts the start, committed before the load's
+/// own transaction begins, so that a start the process did not survive is
+/// still counted after a restart.
+pub fn start_attempt(conn: &mut AnyConnection, id: i64) -> StoreResult<i32> {
+    diesel::update(loads::table.find(id))
+        .set((
+            loads::status.eq(LoadStatus::Running.as_str()),
+            loads::attempts.eq(loads::attempts + 1),
+        ))
+        .execute(conn)?;
+    Ok(loads::table.find(id).select(loads::attempts).first(conn)?)
 }
 
 /// Moves a load to a new status, with its report or error when it ends.
@@ -145,10 +160,15 @@ pub fn recent(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<LoadRecor
         .load(conn)?)
 }
 
-/// Loads that were queued or running when the service last stopped.
+/// Loads that were arriving, queued or running when the service last stopped.
 pub fn unfinished(conn: &mut AnyConnection) -> StoreResult<Vec<LoadRecord>> {
+    let unfinished = [
+        LoadStatus::Receiving.as_str(),
+        LoadStatus::Queued.as_str(),
+        LoadStatus::Running.as_str(),
+    ];
     Ok(loads::table
-        .filter(loads::status.eq_any([LoadStatus::Queued.as_str(), LoadStatus::Running.as_str()]))
+        .filter(loads::status.eq_any(unfinished))
         .order(loads::id)
         .select(LoadRecord::as_select())
         .load(conn)?)

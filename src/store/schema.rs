@@ -155,6 +155,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         report -> Nullable<Text>,
         error -> Nullable<Text>,
+        attempts -> Integer,
     }
 }
 
