@@ -11,6 +11,11 @@
 //! does the cache start again. Emptying it whenever it was full, as before,
 //! made every common word be read again after each turnover: with queries
 //! no one asked before, that happened every few thousand searches.
+//!
+//! Every list costs its key and bookkeeping as well as its doc ids, and the
+//! number of lists is bounded too: an empty list (a random word matches
+//! nothing) once counted as free, so queries of random words grew the cache
+//! without bound.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,8 +27,13 @@ use tantivy::DocId;
 use super::filter::FilterBits;
 use super::word::ScoredDocs;
 
-/// Doc ids and scores the cache may hold in all, in 4-byte values (256 MiB).
-const BUDGET: usize = 64 << 20;
+/// The bytes the cache may hold in all: lists, keys and bookkeeping.
+const BUDGET: usize = 256 << 20;
+/// The most lists it holds, however small.
+const MAX_LISTS: usize = 1 << 20;
+/// What a list costs beside its contents and its word: the key, the map
+/// slot and the list's header, rounded up.
+const ENTRY_BYTES: usize = 128;
 
 /// What a cached list answers: the spellings of a word, a query word with
 /// its scores, or a filter value; in one field of one segment.
@@ -61,22 +71,29 @@ pub(super) enum Cached {
 }
 
 impl Cached {
-    /// Its size against the budget, in 4-byte values.
-    fn size(&self) -> usize {
+    /// Its contents' size in bytes.
+    fn bytes(&self) -> usize {
         match self {
-            Cached::Docs(docs) => docs.len(),
-            Cached::Scored(scored) => 2 * scored.docs.len(),
-            Cached::Bits(bits) => bits.size(),
+            Cached::Docs(docs) => 4 * docs.len(),
+            Cached::Scored(scored) => 8 * scored.docs.len(),
+            Cached::Bits(bits) => 4 * bits.size(),
         }
     }
+}
+
+/// What keeping `list` under `key` costs against the budget, in bytes.
+fn cost(key: &Key, list: &Cached) -> usize {
+    ENTRY_BYTES + key.word.len() + list.bytes()
 }
 
 /// The lists found per (segment, word), shared by every search, within a
 /// budget.
 pub struct ListCache {
     held: Mutex<Held>,
-    /// Doc ids and scores it may hold, in 4-byte values.
+    /// The bytes it may hold.
     budget: usize,
+    /// The most lists it may hold.
+    max_lists: usize,
 }
 
 /// Not its lists (they may be hundreds of MiB): a query's debug form names
@@ -85,13 +102,14 @@ impl std::fmt::Debug for ListCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ListCache")
             .field("budget", &self.budget)
+            .field("max_lists", &self.max_lists)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for ListCache {
     fn default() -> ListCache {
-        ListCache::with_budget(BUDGET)
+        ListCache::with_budget(BUDGET, MAX_LISTS)
     }
 }
 
@@ -99,7 +117,7 @@ impl Default for ListCache {
 struct Held {
     /// Each list, and whether a search asked for it since the last sweep.
     entries: HashMap<Key, (Cached, bool)>,
-    /// Doc ids and scores held in all.
+    /// Bytes held in all.
     size: usize,
 }
 
@@ -108,16 +126,26 @@ impl Held {
     /// forgets that the others were asked for.
     fn sweep(&mut self) {
         self.entries.retain(|_, (_, asked)| std::mem::take(asked));
-        self.size = self.entries.values().map(|(list, _)| list.size()).sum();
+        self.size = self
+            .entries
+            .iter()
+            .map(|(key, (list, _))| cost(key, list))
+            .sum();
+    }
+
+    /// Whether a list of `cost` bytes fits within the bounds.
+    fn fits(&self, cost: usize, budget: usize, max_lists: usize) -> bool {
+        self.size + cost <= budget && self.entries.len() < max_lists
     }
 }
 
 impl ListCache {
-    /// A cache of at most `budget` doc ids and scores (4-byte values).
-    pub fn with_budget(budget: usize) -> ListCache {
+    /// A cache of at most `budget` bytes and `max_lists` lists.
+    pub fn with_budget(budget: usize, max_lists: usize) -> ListCache {
         ListCache {
             held: Mutex::default(),
             budget,
+            max_lists,
         }
     }
 
@@ -134,25 +162,27 @@ impl ListCache {
 
     /// Keeps a list for `key`, making room when the budget is spent.
     pub(super) fn put(&self, key: Key, list: Cached) {
-        let size = list.size();
-        if size > self.budget {
+        let size = cost(&key, &list);
+        if size > self.budget || self.max_lists == 0 {
             return;
         }
         let mut held = self
             .held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if held.size + size > self.budget {
+        if !held.fits(size, self.budget, self.max_lists) {
             held.sweep();
         }
-        if held.size + size > self.budget {
+        if !held.fits(size, self.budget, self.max_lists) {
             held.entries.clear();
             held.size = 0;
         }
-        held.size += size;
-        if let Some((replaced, _)) = held.entries.insert(key, (list, false)) {
-            held.size -= replaced.size();
+        let replaced = held.entries.remove(&key);
+        if let Some((old, _)) = &replaced {
+            held.size -= cost(&key, old);
         }
+        held.size += size;
+        held.entries.insert(key, (list, false));
     }
 }
 
@@ -188,10 +218,16 @@ mod tests {
         Cached::Docs((0..count).collect())
     }
 
+    /// What one list of `docs` ids under a one-letter word costs.
+    fn list_cost(docs: usize) -> usize {
+        ENTRY_BYTES + 1 + 4 * docs
+    }
+
     #[test]
     fn a_list_in_use_outlives_one_offs_and_the_budget_holds() {
         // Room for twenty lists of ten: a sweep every so many one-offs.
-        let cache = ListCache::with_budget(200);
+        let budget = 20 * (ENTRY_BYTES + 8 + 40);
+        let cache = ListCache::with_budget(budget, MAX_LISTS);
         let common = key("bereket");
         cache.put(common.clone(), docs(10));
         for n in 0..1_000 {
@@ -200,14 +236,14 @@ mod tests {
         }
         assert!(cache.len() <= 20);
         let held = cache.held.lock().unwrap();
-        assert!(held.size <= 200, "within the budget");
+        assert!(held.size <= budget, "within the budget");
         drop(held);
         assert!(cache.get(&key("typo0")).is_none(), "one-offs age out");
     }
 
     #[test]
     fn when_every_list_is_in_use_it_starts_again() {
-        let cache = ListCache::with_budget(20);
+        let cache = ListCache::with_budget(2 * list_cost(10), MAX_LISTS);
         let (a, b, c) = (key("a"), key("b"), key("c"));
         cache.put(a.clone(), docs(10));
         cache.put(b.clone(), docs(10));
@@ -220,8 +256,33 @@ mod tests {
 
     #[test]
     fn a_list_larger_than_the_budget_is_not_kept() {
-        let cache = ListCache::with_budget(20);
-        cache.put(key("ak"), docs(21));
+        let cache = ListCache::with_budget(list_cost(20), MAX_LISTS);
+        cache.put(key("a"), docs(21));
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn empty_lists_of_random_words_count_against_the_bounds() {
+        let budget = 100 * list_cost(0);
+        let cache = ListCache::with_budget(budget, 1_000);
+        for n in 0..100_000 {
+            cache.put(key(&format!("{n}")), docs(0));
+        }
+        assert!(cache.len() <= 100, "{} lists held", cache.len());
+        assert!(cache.held.lock().unwrap().size <= budget);
+        let counted = ListCache::with_budget(usize::MAX, 50);
+        for n in 0..1_000 {
+            counted.put(key(&format!("{n}")), docs(0));
+        }
+        assert!(counted.len() <= 50, "{} lists held", counted.len());
+    }
+
+    #[test]
+    fn a_list_put_again_is_counted_once() {
+        let cache = ListCache::with_budget(usize::MAX, MAX_LISTS);
+        let word = key("a");
+        cache.put(word.clone(), docs(10));
+        cache.put(word.clone(), docs(5));
+        assert_eq!(cache.held.lock().unwrap().size, list_cost(5));
     }
 }

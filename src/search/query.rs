@@ -152,7 +152,7 @@ pub fn search_with_facets(
     request: &SearchRequest,
 ) -> Result<Found, SearchError> {
     let searcher = index.reader().searcher();
-    let words = normalise::name(&request.text).tokens;
+    let words = query_words(&request.text);
     let query = request_query(index, request, &words);
     let facets = FacetCounter::new(request.confidential, index.tables());
     // One more than asked, to know whether another page follows.
@@ -191,7 +191,7 @@ pub fn search_with_facets(
 /// Runs a search for suggestions: the best few by relevance, no counts.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
     let searcher = index.reader().searcher();
-    let words = normalise::name(&request.text).tokens;
+    let words = query_words(&request.text);
     let limit = request.limit.clamp(1, MAX_LIMIT);
     let collector = order::by_relevance(limit, &words, None, index.tables());
     let top = searcher.search(&request_query(index, request, &words), &collector)?;
@@ -292,7 +292,8 @@ fn text_query(
 /// name is the query and nothing more, in the query's order, ranks first:
 /// `Gorkut ýyldyz` before `Ýyldyz Gorkut Paýhas`.
 fn whole_name(fields: &Fields, lists: &Arc<ListCache>, compact: &str) -> Box<dyn Query> {
-    if typo_allowance(compact) == 0 {
+    let length = compact.chars().count();
+    if length <= 3 || length > MAX_TYPO_NAME {
         return scored(
             exact(Term::from_field_text(fields.name_keys, compact)),
             10.0,
@@ -318,12 +319,32 @@ pub(super) fn key_or_near(
     ])
 }
 
-/// Short words must be right; longer ones may have one typo, long ones two.
+/// The most words of a query that are matched: no name comes near it,
+/// and each word is a walk of the index, so a query box of a hundred
+/// one-letter words must not cost a hundred.
+pub const MAX_QUERY_WORDS: usize = 12;
+/// Words longer than this are matched exactly: no name has one, and a typo
+/// automaton over a long word walks much of the term dictionary.
+const MAX_TYPO_WORD: usize = 32;
+/// Whole names (their words run together) longer than this are matched
+/// exactly, for the same reason.
+const MAX_TYPO_NAME: usize = 64;
+
+/// The query's words as the index folds them, at most [`MAX_QUERY_WORDS`].
+pub fn query_words(text: &str) -> Vec<String> {
+    let mut words = normalise::name(text).tokens;
+    words.truncate(MAX_QUERY_WORDS);
+    words
+}
+
+/// Short words must be right; longer ones may have one typo, long ones two,
+/// and over-long ones none.
 pub(super) fn typo_allowance(word: &str) -> u8 {
     match word.chars().count() {
         0..=3 => 0,
         4..=7 => 1,
-        _ => 2,
+        8..=MAX_TYPO_WORD => 2,
+        _ => 0,
     }
 }
 
@@ -420,5 +441,30 @@ fn hit(fields: &Fields, document: &TantivyDocument, words: &[String], score: Opt
         registered,
         highlights,
         score,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_of_many_words_is_cut_to_the_first_ones() {
+        let text = (0..100)
+            .map(|n| format!("w{n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = query_words(&text);
+        assert_eq!(words.len(), MAX_QUERY_WORDS);
+        assert_eq!(words[0], "w0");
+    }
+
+    #[test]
+    fn over_long_words_get_no_typos() {
+        assert_eq!(typo_allowance("ak"), 0);
+        assert_eq!(typo_allowance("ynam"), 1);
+        assert_eq!(typo_allowance("bereketli"), 2);
+        assert_eq!(typo_allowance(&"a".repeat(MAX_TYPO_WORD)), 2);
+        assert_eq!(typo_allowance(&"a".repeat(MAX_TYPO_WORD + 1)), 0);
     }
 }
