@@ -76,8 +76,8 @@ pub fn prepare_folder(dir: &Path) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// Loads the sample extracts; returns their reports.
-pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
+/// Loads the sample extracts with the service's thresholds; returns their reports.
+pub fn seed(db: &Database, thresholds: Thresholds) -> Result<Vec<Report>, DemoError> {
     let mut conn = db.writer()?;
     let effective_date = NaiveDate::from_ymd_opt(2025, 1, 1).expect("a valid date");
     let mut reports = Vec::new();
@@ -87,7 +87,8 @@ pub fn seed(db: &Database) -> Result<Vec<Report>, DemoError> {
             dry_run: false,
             effective_date,
             encoding: None,
-            thresholds: Thresholds::default(),
+            thresholds,
+            injected_panic: None,
         };
         let input = std::io::Cursor::new(bytes);
         let report = load::start(

@@ -5,6 +5,7 @@
 //! serves it over HTTP; `cli` is the `sanaw` command.
 
 pub mod api;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod demo;

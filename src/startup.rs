@@ -6,8 +6,9 @@ use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 
 use crate::api::{self, AppState};
+use crate::background::Background;
 use crate::config::Settings;
-use crate::ingest::queue::LoadQueue;
+use crate::ingest::queue::{LoadQueue, LoadSettings};
 use crate::search::workers::SearchWorkers;
 use crate::search::{indexer, SearchError, SearchIndex};
 use crate::store::reference::Labels;
@@ -53,28 +54,42 @@ impl Application {
             .await
             .map_err(|_| StoreError::Worker)??;
         let labels = db.read(Labels::load).await?;
+        let background = Background::default();
         let index = SearchIndex::open(&settings.index_dir())?;
-        indexer::follow(db.clone(), &index, settings.index_dir())?;
+        indexer::follow(db.clone(), &index, settings.index_dir(), &background)?;
         let bind_error = |source| StartupError::Bind {
             addr: settings.addr.clone(),
             source,
         };
         let listener = TcpListener::bind(&settings.addr).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
-        let queue = LoadQueue::start(db.clone(), settings.uploads_dir(), settings.thresholds)?;
+        let load_settings = LoadSettings {
+            thresholds: settings.thresholds,
+            injected_panic: settings.injected_panic.clone(),
+        };
+        let queue = LoadQueue::start(
+            db.clone(),
+            settings.uploads_dir(),
+            load_settings,
+            &background,
+        )?;
         queue.resume(&db)?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let search_threads = settings.search_threads.unwrap_or(cores);
+        let searches = SearchWorkers::start(search_threads, 64 * search_threads)
+            .map_err(|source| StartupError::Threads { source })?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             index,
-            searches: SearchWorkers::per_core()
-                .map_err(|source| StartupError::Threads { source })?,
+            searches,
             labels,
             json_limit: settings.json_limit,
             upload_limit: settings.upload_limit,
             loads: queue,
+            background,
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
-        if let Some(workers) = settings.workers {
+        if let Some(workers) = settings.http_workers {
             server = server.workers(workers);
         }
         let server = server.listen(listener).map_err(bind_error)?.run();

@@ -11,12 +11,11 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings, Tuning};
 use crate::domain::access::{Agency, Role};
 use crate::domain::source::Source;
 use crate::ingest::extract::Encoding;
 use crate::ingest::load::{LoadError, Options, Progress};
-use crate::reconcile::matcher::Thresholds;
 use crate::startup::Application;
 use crate::store::{tokens, Database};
 
@@ -35,8 +34,46 @@ pub struct Cli {
     /// `postgres://…` selects PostgreSQL; unset means the SQLite file in the data folder.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    #[command(flatten)]
+    tuning: TuningArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Settings every command shares (`serve`, `demo` and `load` alike).
+#[derive(Debug, clap::Args)]
+struct TuningArgs {
+    /// Match score at or above which a row is linked (default 14).
+    #[arg(long, env = "SANAW_LINK_THRESHOLD", global = true)]
+    link_threshold: Option<f64>,
+    /// Match score at or above which a row goes to review rather than a new unit (default 8).
+    #[arg(long, env = "SANAW_REVIEW_THRESHOLD", global = true)]
+    review_threshold: Option<f64>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SANAW_HTTP_WORKERS", global = true)]
+    http_workers: Option<usize>,
+    /// Search threads (default: one per core).
+    #[arg(long, env = "SANAW_SEARCH_THREADS", global = true)]
+    search_threads: Option<usize>,
+    /// Largest JSON request body, in bytes (default 1 MiB).
+    #[arg(long, env = "SANAW_JSON_LIMIT", global = true)]
+    json_limit: Option<usize>,
+    /// Largest extract upload, in bytes (default 2 GiB).
+    #[arg(long, env = "SANAW_UPLOAD_LIMIT", global = true)]
+    upload_limit: Option<u64>,
+}
+
+impl TuningArgs {
+    fn tuning(&self) -> Tuning {
+        Tuning {
+            link_threshold: self.link_threshold,
+            review_threshold: self.review_threshold,
+            http_workers: self.http_workers,
+            search_threads: self.search_threads,
+            json_limit: self.json_limit,
+            upload_limit: self.upload_limit,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,7 +93,7 @@ enum Command {
         #[arg(long, default_value = "./sanaw-demo")]
         demo_dir: PathBuf,
     },
-    /// Loads one agency extract (format: SOURCES.md) and prints the load report.
+    /// Loads one agency extract (format: docs/SOURCES.md) and prints the load report.
     Load(LoadArgs),
     /// Writes an export as CSV.
     Export {
@@ -91,14 +128,8 @@ struct LoadArgs {
     #[arg(long)]
     encoding: Option<Encoding>,
     /// From when the extract's statements hold (YYYY-MM-DD); default today.
-    #[arg(long)]
+    #[arg(long, value_parser = register_day)]
     effective_date: Option<NaiveDate>,
-    /// Match score at or above which a row is linked.
-    #[arg(long, env = "SANAW_LINK_THRESHOLD")]
-    link_threshold: Option<f64>,
-    /// Match score at or above which a row goes to review rather than a new unit.
-    #[arg(long, env = "SANAW_REVIEW_THRESHOLD")]
-    review_threshold: Option<f64>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -130,6 +161,13 @@ enum TokenAction {
     },
 }
 
+/// A date the register accepts, as a flag's value.
+fn register_day(text: &str) -> Result<NaiveDate, String> {
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date in the form YYYY-MM-DD"))?;
+    crate::domain::calendar::within_range(day)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -137,30 +175,44 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "sanaw failed");
             eprintln!("error: {error:#}");
+            // A setting that cannot be used is a bad argument (docs/CONTRACT.md).
+            if error.downcast_ref::<ConfigError>().is_some() {
+                return ExitCode::from(2);
+            }
+            tracing::error!(error = format!("{error:#}"), "sanaw failed");
             ExitCode::FAILURE
         }
     }
 }
 
+impl Cli {
+    /// The settings every command runs with, built once from flags and environment.
+    fn settings(
+        &self,
+        data_dir: PathBuf,
+        database_url: Option<&str>,
+        addr: &str,
+    ) -> Result<Settings, ConfigError> {
+        Settings::new(data_dir, database_url, addr)?.tuned(&self.tuning.tuning())
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Serve { ref addr } => {
-            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), addr)?;
+    let database_url = cli.database_url.as_deref();
+    match &cli.command {
+        Command::Serve { addr } => {
+            let settings = cli.settings(cli.data_dir.clone(), database_url, addr)?;
             serve(settings)?;
         }
-        Command::Demo {
-            ref addr,
-            ref demo_dir,
-        } => {
-            if cli.database_url.is_some() {
+        Command::Demo { addr, demo_dir } => {
+            if database_url.is_some() {
                 tracing::warn!("demo ignores DATABASE_URL: it always runs on its own SQLite file");
             }
+            let settings = cli.settings(demo_dir.clone(), None, addr)?;
             crate::demo::prepare_folder(demo_dir)?;
-            let settings = Settings::new(demo_dir.clone(), None, addr)?;
             let db = Database::open(&settings.database)?;
-            for report in crate::demo::seed(&db)? {
+            for report in crate::demo::seed(&db, settings.thresholds)? {
                 tracing::info!(
                     source = %report.source,
                     rows = report.rows_read,
@@ -180,24 +232,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     label,
                 },
         } => {
-            if let Err(error) = crate::api::tokens::check_agency(role, agency) {
+            if let Err(error) = crate::api::tokens::check_agency(*role, *agency) {
                 eprintln!("error: {error}");
                 return Ok(ExitCode::from(2));
             }
-            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), "")?;
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
             let db = Database::open(&settings.database)?;
-            let secret = tokens::create(&mut *db.writer()?, role, agency, label.as_deref())?;
+            let secret = tokens::create(&mut *db.writer()?, *role, *agency, label.as_deref())?;
             eprintln!("created a {role} token; it is shown once, only its hash is stored:");
             println!("{secret}");
         }
-        Command::Load(ref args) => {
-            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), "")?;
+        Command::Load(args) => {
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
             return load(&settings, args);
         }
         Command::Export {
-            what: ExportKind::Links { ref output },
+            what: ExportKind::Links { output },
         } => {
-            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), "")?;
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
             let db = Database::open(&settings.database)?;
             let rows = match output.as_deref().filter(|p| p.as_os_str() != "-") {
                 Some(path) => {
@@ -210,7 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!(rows, "links exported");
         }
         Command::Reindex => {
-            let settings = Settings::new(cli.data_dir.clone(), cli.database_url.as_deref(), "")?;
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
             reindex(&settings)?;
         }
         Command::Openapi => {
@@ -249,13 +301,6 @@ fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let total = file.metadata().map(|m| m.len()).unwrap_or_default();
-    let mut thresholds = Thresholds::default();
-    thresholds.link = args.link_threshold.unwrap_or(thresholds.link);
-    thresholds.review = args.review_threshold.unwrap_or(thresholds.review);
-    if thresholds.review > thresholds.link {
-        eprintln!("error: the review threshold must not exceed the link threshold");
-        return Ok(ExitCode::from(2));
-    }
     let options = Options {
         source: args.source,
         dry_run: args.dry_run,
@@ -266,7 +311,8 @@ fn load(settings: &Settings, args: &LoadArgs) -> anyhow::Result<ExitCode> {
             Some(given) => Some(given),
             None => crate::ingest::extract::detect_file(&args.file).unwrap_or(None),
         },
-        thresholds,
+        thresholds: settings.thresholds,
+        injected_panic: None,
     };
     let db = Database::open(&settings.database)?;
     let mut conn = db.writer()?;

@@ -19,6 +19,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Encoding, Extract, FileError, RowError};
+use super::fault::{self, InjectedPanic, Stage};
 use super::mapping::{Mapper, SourceRow};
 use crate::domain::attribute::{Attribute, Values};
 use crate::domain::event::{EventKind, EventRole};
@@ -46,6 +47,8 @@ pub struct Options {
     pub encoding: Option<Encoding>,
     /// The matcher's thresholds.
     pub thresholds: Thresholds,
+    /// A panic a test injects (see `ingest::fault`); always `None` otherwise.
+    pub injected_panic: Option<InjectedPanic>,
 }
 
 /// Counters a progress display reads while the load runs.
@@ -223,12 +226,29 @@ pub fn run(
         }
         Ok(_) => {}
         Err(error) => {
-            let message = error.to_string();
-            loads::set_status(conn, load_id, LoadStatus::Failed, None, Some(&message), now)?;
+            let reason = failure_reason(load_id, error);
+            loads::set_status(conn, load_id, LoadStatus::Failed, None, Some(&reason), now)?;
         }
     }
     outcome
 }
+
+/// Why a load failed, as its requester is told: what is wrong with the file,
+/// or that an internal error stopped it. Database errors and panics stay in
+/// the service's log, which is written here, once.
+pub fn failure_reason(load_id: i64, error: &LoadError) -> String {
+    match error {
+        LoadError::File(file) => file.to_string(),
+        LoadError::Store(store) => {
+            tracing::error!(load_id, error = %store, "load failed");
+            INTERNAL_FAILURE.to_owned()
+        }
+    }
+}
+
+/// What a load's requester is told of a failure that is not the file's fault.
+pub const INTERNAL_FAILURE: &str =
+    "an internal error stopped the load; nothing of it was written (the service log has the details)";
 
 fn load(
     conn: &mut AnyConnection,
@@ -316,6 +336,7 @@ fn stream(
     let (sender, receiver) = sync_channel::<Vec<Item>>(16);
     let known = &applier.snapshot.known;
     let thresholds = applier.options.thresholds;
+    let injected = applier.options.injected_panic.clone();
     std::thread::scope(|scope| {
         let matcher = scope.spawn(move || {
             let mut busy = Duration::ZERO;
@@ -327,7 +348,7 @@ fn stream(
                 }
                 let began = Instant::now();
                 progress.rows.fetch_add(raw.len() as u64, Ordering::Relaxed);
-                let batch = prepare_batch(raw, mapper, known, &thresholds);
+                let batch = prepare_batch(raw, mapper, known, &thresholds, injected.as_ref());
                 busy += began.elapsed();
                 // The writer may have stopped on an error; then nobody listens.
                 if sender.send(batch).is_err() {
@@ -343,7 +364,12 @@ fn stream(
             applier.flush_if_full()?;
         }
         applier.report.timings.write = began.elapsed().as_secs_f64();
-        Ok(matcher.join().unwrap_or_default())
+        // A panic there ended the batches early: the rows so far must not
+        // commit as if they were the whole file.
+        matcher.join().map_err(|panic| {
+            let message = crate::background::panic_message(panic.as_ref());
+            StoreError::Abandoned(format!("the matching thread panicked: {message}"))
+        })
     })
 }
 
@@ -355,11 +381,16 @@ fn prepare_batch(
     mapper: &Mapper,
     known: &crate::reconcile::matcher::Known,
     thresholds: &Thresholds,
+    injected: Option<&InjectedPanic>,
 ) -> Vec<Item> {
     let second_half = rows.split_off(rows.len() / 2);
     let match_all = |part: Vec<Result<super::extract::Row, RowError>>| -> Vec<Item> {
         part.into_iter()
-            .map(|row| prepare(row, mapper, known, thresholds))
+            .map(|row| {
+                let line = row.as_ref().map_or_else(|error| error.line, |row| row.line);
+                fault::check(injected, Stage::Matching, line);
+                prepare(row, mapper, known, thresholds)
+            })
             .collect()
     };
     std::thread::scope(|scope| {
@@ -525,6 +556,11 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
 
     fn apply(&mut self, item: Item) -> Result<(), StoreError> {
         self.report.rows_read += 1;
+        let line = match &item {
+            Item::Rejected(error) => error.line,
+            Item::Row(prepared) => prepared.row.line,
+        };
+        fault::check(self.options.injected_panic.as_ref(), Stage::Writing, line);
         let prepared = match item {
             Item::Rejected(error) => {
                 self.reject(error.line, error.column, error.reason);
@@ -532,7 +568,6 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
             }
             Item::Row(prepared) => *prepared,
         };
-        let line = prepared.row.line;
         if let Some(key) = chain_key(&prepared.row) {
             if let Some(first) = self.seen.insert(key.clone(), line) {
                 let column = if prepared.row.source == Source::Tax {

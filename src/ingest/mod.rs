@@ -7,6 +7,7 @@
 
 pub mod cp1251;
 pub mod extract;
+pub mod fault;
 pub mod load;
 pub mod mapping;
 pub mod queue;

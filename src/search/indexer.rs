@@ -15,8 +15,10 @@ use tantivy::{DateTime, IndexWriter, Term};
 
 use super::document::UnitDocument;
 use super::likeness::Trigrams;
+use super::mark::Mark;
 use super::{order, person};
 use super::{Fields, SearchError, SearchIndex};
+use crate::background::Background;
 use crate::domain::stat_id::StatId;
 use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
@@ -64,7 +66,30 @@ impl Indexer {
 
     /// The last change-log seq the committed index holds (0 for a new index).
     pub fn indexed_seq(&self) -> Result<i64, SearchError> {
-        super::committed_version(self.index.index())
+        Ok(super::committed_mark(self.index.index())?.seq)
+    }
+
+    /// Rebuilds the index if it is not the database's: ahead of it (a
+    /// restored backup) or another register's (see `search::mark`).
+    /// Returns whether it rebuilt.
+    pub fn rebuild_unless_matching(
+        &mut self,
+        conn: &mut AnyConnection,
+    ) -> Result<bool, SearchError> {
+        let mark = super::committed_mark(self.index.index())?;
+        let version = units::register_version(conn)?;
+        let found = units::change_entry(conn, mark.seq)?;
+        if mark.matches(found.as_ref(), version) {
+            return Ok(false);
+        }
+        tracing::warn!(
+            index_seq = mark.seq,
+            register_version = version,
+            "the search index is not this database's (a restored backup, or another DATABASE_URL): rebuilding it"
+        );
+        let units = self.rebuild(conn)?;
+        tracing::info!(units, "search index rebuilt");
+        Ok(true)
     }
 
     /// Re-indexes the units changed since the last commit; returns how many
@@ -81,7 +106,7 @@ impl Indexer {
             ids.sort_unstable();
             ids.dedup();
             self.put(conn, &ids, Put::Replace)?;
-            self.commit(last_seq)?;
+            self.commit(&mark_of(conn, last_seq)?)?;
             read += changes.len();
             seq = last_seq;
         }
@@ -92,6 +117,7 @@ impl Indexer {
     pub fn rebuild(&mut self, conn: &mut AnyConnection) -> Result<usize, SearchError> {
         // Read the version first: changes after it are caught up later.
         let version = units::register_version(conn)?;
+        let mark = mark_of(conn, version)?;
         self.writer.delete_all_documents()?;
         self.read_sections(conn)?;
         // Reading the database and building documents each take a core's
@@ -106,7 +132,7 @@ impl Indexer {
             }
             Ok::<usize, SearchError>(indexed)
         })?;
-        self.commit(version)?;
+        self.commit(&mark)?;
         self.merge_all()?;
         Ok(indexed)
     }
@@ -190,15 +216,24 @@ impl Indexer {
         Ok(written)
     }
 
-    /// Commits what was written, noting the seq it holds, and lets searches see it.
-    fn commit(&mut self, seq: i64) -> Result<(), SearchError> {
+    /// Commits what was written, noting the change it holds (see
+    /// `search::mark`), and lets searches see it.
+    fn commit(&mut self, mark: &Mark) -> Result<(), SearchError> {
         let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&seq.to_string());
+        prepared.set_payload(&mark.payload());
         prepared.commit()?;
         self.index.reader().reload()?;
-        self.index.set_version(seq);
+        self.index.set_version(mark.seq);
         Ok(())
     }
+}
+
+/// The mark of the register's change `seq` (see `search::mark`).
+fn mark_of(conn: &mut AnyConnection, seq: i64) -> Result<Mark, SearchError> {
+    Ok(match units::change_entry(conn, seq)? {
+        Some(entry) => Mark::of(&entry),
+        None => Mark::EMPTY,
+    })
 }
 
 /// What the documents of some units are built from, as read from the database.
@@ -383,15 +418,19 @@ const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 /// Starts the thread that keeps the index current: it catches up from the
 /// change log at once, then whenever the register version moves. It stops
 /// when the index folder is gone (a test's temporary folder).
+///
+/// An index that is not the database's is rebuilt first, before anything is
+/// served from it.
 pub fn follow(
     db: crate::store::Database,
     index: &SearchIndex,
     folder: std::path::PathBuf,
+    background: &Background,
 ) -> Result<(), SearchError> {
     let mut indexer = Indexer::new(index)?;
-    std::thread::Builder::new()
-        .name("search-indexer".into())
-        .spawn(move || {
+    indexer.rebuild_unless_matching(&mut *db.reader()?)?;
+    background
+        .spawn("search-indexer", move || {
             let mut seen = -1;
             while folder.exists() {
                 match follow_once(&db, &mut indexer, seen) {

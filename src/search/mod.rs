@@ -13,6 +13,7 @@ pub mod highlight;
 pub mod indexer;
 pub mod likeness;
 pub mod lists;
+pub mod mark;
 pub mod most_words;
 pub mod order;
 pub mod person;
@@ -31,6 +32,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::{DateOptions, Field, Schema, FAST, INDEXED, STORED, STRING, TEXT};
 use tantivy::{Index, IndexReader, ReloadPolicy, Warmer};
 
+use mark::Mark;
 use table::UnitTables;
 
 /// Bytes of stored documents compressed together. A page of results reads
@@ -107,7 +109,7 @@ impl SearchIndex {
             .warmers(vec![warmer])
             .try_into()?;
         let fields = Fields::of(&index.schema())?;
-        let version = committed_version(&index)?;
+        let version = committed_mark(&index)?.seq;
         Ok(SearchIndex {
             index,
             reader,
@@ -159,13 +161,9 @@ impl SearchIndex {
     }
 }
 
-/// The change-log seq the last commit recorded as its payload (0: none yet).
-fn committed_version(index: &Index) -> Result<i64, SearchError> {
-    Ok(index
-        .load_metas()?
-        .payload
-        .and_then(|payload| payload.parse().ok())
-        .unwrap_or(0))
+/// The change the last commit recorded as its payload.
+fn committed_mark(index: &Index) -> Result<Mark, SearchError> {
+    Ok(Mark::parse(index.load_metas()?.payload.as_deref()))
 }
 
 /// The fields of a unit's document. Only public attributes have one.

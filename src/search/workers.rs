@@ -58,12 +58,6 @@ impl SearchWorkers {
         Ok(SearchWorkers { jobs })
     }
 
-    /// One thread per core, and a queue of 64 searches per thread.
-    pub fn per_core() -> std::io::Result<SearchWorkers> {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        SearchWorkers::start(cores, 64 * cores)
-    }
-
     /// Queues `work`; the answer comes through the returned receiver, which
     /// can be awaited or waited on. A panic in `work` drops the answer (the
     /// receiver then fails) and leaves the thread running.

@@ -62,6 +62,12 @@ pub enum StoreError {
     /// A dry run's changes were discarded on purpose (never shown to users).
     #[error("dry run: changes discarded")]
     DryRun,
+    /// A guarded update found its row changed by another writer first.
+    #[error("{0}")]
+    Stale(String),
+    /// The caller gave the write up (a thread feeding it failed); nothing of it committed.
+    #[error("the write was abandoned: {0}")]
+    Abandoned(String),
     /// A value could not be encoded for storage.
     #[error("encoding a stored value: {0}")]
     Encode(String),

@@ -230,6 +230,31 @@ pub fn changes_after(
         .load(conn)?)
 }
 
+/// One entry of the change log: which unit changed, and when it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEntry {
+    /// Its sequence number.
+    pub seq: i64,
+    /// The unit that changed.
+    pub unit: i64,
+    /// When the change was recorded.
+    pub recorded_at: NaiveDateTime,
+}
+
+/// The change-log entry with this seq, if the log has it.
+pub fn change_entry(conn: &mut AnyConnection, seq: i64) -> StoreResult<Option<ChangeEntry>> {
+    let found = change_log::table
+        .find(seq)
+        .select((change_log::unit_id, change_log::recorded_at))
+        .first::<(i64, NaiveDateTime)>(conn)
+        .optional()?;
+    Ok(found.map(|(unit, recorded_at)| ChangeEntry {
+        seq,
+        unit,
+        recorded_at,
+    }))
+}
+
 /// A link between two units, as stored.
 #[derive(Debug, Clone)]
 pub struct Link {

@@ -73,7 +73,7 @@ pub async fn spawn_app() -> TestApp {
         "127.0.0.1:0",
     )
     .expect("settings");
-    settings.workers = Some(1);
+    settings.http_workers = Some(1);
     settings.json_limit = 16 * 1024;
     let application = Application::build(&settings)
         .await
