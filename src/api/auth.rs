@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use super::error::ApiError;
+use super::error::{ApiError, Code};
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::store::tokens;
@@ -29,19 +29,23 @@ impl FromRequest for Caller {
                 return Ok(Caller::Public);
             };
             let secret = bearer_secret(&header)?;
-            let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::internal("app state missing"))?;
             let caller = state
                 .db
                 .read(move |conn| tokens::authenticate(conn, &secret))
                 .await?;
-            caller.ok_or_else(|| ApiError::Unauthorized("unknown or revoked token".into()))
+            caller.ok_or_else(|| ApiError::new(Code::TokenInvalid, "unknown or revoked token"))
         })
     }
 }
 
 fn bearer_secret(header: &header::HeaderValue) -> Result<String, ApiError> {
-    let malformed =
-        || ApiError::Unauthorized("the Authorization header must be `Bearer TOKEN`".into());
+    let malformed = || {
+        ApiError::new(
+            Code::TokenInvalid,
+            "the Authorization header must be `Bearer TOKEN`",
+        )
+    };
     let text = header.to_str().map_err(|_| malformed())?;
     let (scheme, secret) = text.trim().split_once(' ').ok_or_else(malformed)?;
     let secret = secret.trim();
@@ -49,7 +53,10 @@ fn bearer_secret(header: &header::HeaderValue) -> Result<String, ApiError> {
         return Err(malformed());
     }
     if secret.len() > MAX_TOKEN_LENGTH {
-        return Err(ApiError::Unauthorized("unknown or revoked token".into()));
+        return Err(ApiError::new(
+            Code::TokenInvalid,
+            "unknown or revoked token",
+        ));
     }
     Ok(secret.to_owned())
 }
@@ -57,10 +64,11 @@ fn bearer_secret(header: &header::HeaderValue) -> Result<String, ApiError> {
 /// Refuses callers without one of the roles: 401 without a token, 403 with the wrong one.
 pub fn require(caller: &Caller, roles: &'static [Role]) -> Result<(), ApiError> {
     match caller {
-        Caller::Public => Err(ApiError::Unauthorized(
-            "this needs a token: send `Authorization: Bearer TOKEN`".into(),
+        Caller::Public => Err(ApiError::new(
+            Code::TokenRequired,
+            "this needs a token: send `Authorization: Bearer TOKEN`",
         )),
         _ if caller.has_any(roles) => Ok(()),
-        _ => Err(ApiError::Forbidden(roles)),
+        _ => Err(ApiError::forbidden(roles)),
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, Problem};
+use super::error::{self, ApiError, Problem};
 use super::AppState;
 use crate::domain::access::Caller;
 use crate::domain::activity::{canonical_code, Scheme};
@@ -93,16 +93,15 @@ async fn code_view(
     scheme: Scheme,
     text: &str,
 ) -> Result<web::Json<CodeView>, ApiError> {
-    let code =
-        canonical_code(scheme, text).map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    let code = canonical_code(scheme, text)
+        .map_err(|e| ApiError::field(error::Code::ActivityCodeMalformed, "code", e.to_string()))?;
     let wanted = code.clone();
     let found = state
         .db
         .read(move |conn| reference::code_in_context(conn, scheme, &wanted))
         .await?
-        .ok_or(ApiError::NotFound {
-            what: "classification code",
-            id: code,
+        .ok_or_else(|| {
+            ApiError::not_found(error::Code::CodeNotFound, "classification code", &code)
         })?;
     Ok(web::Json(CodeView {
         scheme,

@@ -1,21 +1,23 @@
 //! Extract uploads as load tasks: 202 and a load id, then poll.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
-use super::error::{ApiError, Problem};
-use super::units::parse_day;
+use super::error::{ApiError, Code, Problem};
+use super::params::{parse_day, parse_id};
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::source::Source;
 use crate::ingest::extract::Encoding;
 use crate::ingest::load::{RejectionView, Report};
-use crate::store::loads::{self, LoadRecord, LoadStatus, NewLoad};
+use crate::store::loads::{self, LoadRecord, LoadStatus, NewLoad, Rejection};
+use crate::store::{Database, StoreError};
 
 /// Who may upload: agencies (for their own source), statisticians, admins.
 const UPLOADERS: &[Role] = &[Role::Agency, Role::Statistician, Role::Admin];
@@ -29,17 +31,36 @@ const MAX_PAGE: i64 = 1_000;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// `tax`, `justice` or `statistics`.
+    /// Which agency's extract.
+    #[param(inline, value_type = LoadSource)]
     pub source: String,
     /// Report what would happen; change nothing.
     #[serde(default)]
     pub dry_run: bool,
-    /// From when the extract's statements hold (YYYY-MM-DD); default today.
+    /// From when the extract's statements hold (YYYY-MM-DD, 1800-01-01 to 2100-12-31); default today.
+    #[param(value_type = Option<String>, format = Date)]
     pub effective_date: Option<String>,
-    /// The file's name, for the load list.
+    /// The file's name, for the load list (up to 200 characters).
+    #[param(max_length = 200)]
     pub file_name: Option<String>,
-    /// `utf-8` or `windows-1251`; detected from the beginning of the file when not given.
+    /// The file's encoding; detected from the file when not given.
+    #[param(inline, value_type = Option<Encoding>)]
     pub encoding: Option<String>,
+}
+
+/// The sources whose extracts can be loaded.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum LoadSource {
+    /// State Tax Service.
+    #[schema(rename = "tax")]
+    Tax,
+    /// Ministry of Justice.
+    #[schema(rename = "justice")]
+    Justice,
+    /// The statistics office's survey frame.
+    #[schema(rename = "statistics")]
+    Statistics,
 }
 
 /// A load as the API shows it.
@@ -48,45 +69,76 @@ pub struct LoadView {
     /// Its id.
     pub id: i64,
     /// Which source.
-    pub source: String,
+    pub source: Source,
     /// The file's name.
     pub file_name: Option<String>,
     /// Whether nothing was to be changed.
     pub dry_run: bool,
     /// The valid-from date of its statements.
     pub effective_date: NaiveDate,
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
-    /// Who asked for it.
+    /// Where it is: `receiving` while the upload arrives, then `queued`, `running`, `done` or `failed`.
+    pub status: LoadStatus,
+    /// Who asked for it: the token's label and role, or for an agency
+    /// reading a load its staff asked for, the role alone.
     pub requested_by: Option<String>,
-    /// When.
-    pub created_at: NaiveDateTime,
+    /// When it was asked for.
+    pub created_at: DateTime<Utc>,
     /// When it ended.
-    pub finished_at: Option<NaiveDateTime>,
+    pub finished_at: Option<DateTime<Utc>>,
     /// The report, once done.
     pub report: Option<Report>,
     /// Why it failed.
     pub error: Option<String>,
 }
 
-impl From<LoadRecord> for LoadView {
-    fn from(record: LoadRecord) -> Self {
-        LoadView {
+impl LoadView {
+    /// The view of a load for a caller: an agency does not see the names
+    /// of the register's staff.
+    fn of(record: LoadRecord, caller: &Caller) -> Result<Self, ApiError> {
+        let corrupt = |column: &'static str, value: &str| {
+            ApiError::from(StoreError::Corrupt {
+                column,
+                value: value.to_owned(),
+            })
+        };
+        let source = record
+            .source
+            .parse()
+            .map_err(|_| corrupt("loads.source", &record.source))?;
+        let status = record
+            .status
+            .parse()
+            .map_err(|_| corrupt("loads.status", &record.status))?;
+        let requested_by = match caller.role() {
+            Some(Role::Agency) => record.requested_by.as_deref().map(role_only),
+            _ => record.requested_by,
+        };
+        Ok(LoadView {
             id: record.id,
-            source: record.source,
+            source,
             file_name: record.file_name,
             dry_run: record.dry_run,
             effective_date: record.effective_date,
-            status: record.status,
-            requested_by: record.requested_by,
-            created_at: record.created_at,
-            finished_at: record.finished_at,
+            status,
+            requested_by,
+            created_at: record.created_at.and_utc(),
+            finished_at: record.finished_at.map(|at| at.and_utc()),
             report: record
                 .report
                 .and_then(|json| serde_json::from_str(&json).ok()),
             error: record.error,
-        }
+        })
     }
+}
+
+/// `label (token 7, statistician)` → `statistician`: the role without the person.
+fn role_only(requested_by: &str) -> String {
+    let role = requested_by
+        .rsplit_once(", ")
+        .map(|(_, role)| role)
+        .or_else(|| requested_by.rsplit_once(" (").map(|(_, role)| role))
+        .unwrap_or(requested_by);
+    role.trim_end_matches(')').to_owned()
 }
 
 /// The answer to an upload.
@@ -95,7 +147,7 @@ pub struct Accepted {
     /// The load's id.
     pub load_id: i64,
     /// `queued`.
-    pub status: String,
+    pub status: LoadStatus,
     /// Where to poll.
     pub location: String,
 }
@@ -111,7 +163,8 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError
     let source = match query.source.parse::<Source>() {
         Ok(source) if source != Source::Register => source,
         _ => {
-            return Err(ApiError::invalid(
+            return Err(ApiError::field(
+                Code::UnknownValue,
                 "source",
                 "expected tax, justice or statistics",
             ))
@@ -124,25 +177,37 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError
     } = caller
     {
         if agency.as_str() != source.as_str() {
-            return Err(ApiError::invalid(
-                "source",
+            return Err(ApiError::new(
+                Code::OtherAgency,
                 format!("an agency token of {agency} may only load {agency} extracts"),
             ));
         }
     }
     let effective_date = match &query.effective_date {
-        Some(text) => {
-            parse_day("effective_date", text).map_err(|error| ApiError::Invalid(vec![error]))?
-        }
+        Some(text) => parse_day("effective_date", text).map_err(|e| ApiError::fields(vec![e]))?,
         None => Utc::now().date_naive(),
     };
     let encoding = match &query.encoding {
-        Some(text) => Some(
-            text.parse::<Encoding>()
-                .map_err(|_| ApiError::invalid("encoding", "expected utf-8 or windows-1251"))?,
-        ),
+        Some(text) => Some(text.parse::<Encoding>().map_err(|_| {
+            ApiError::field(
+                Code::UnknownValue,
+                "encoding",
+                "expected utf-8 or windows-1251",
+            )
+        })?),
         None => None,
     };
+    if query
+        .file_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
+        return Err(ApiError::field(
+            Code::TooLong,
+            "file_name",
+            "at most 200 characters",
+        ));
+    }
     Ok(Upload {
         source,
         effective_date,
@@ -151,16 +216,20 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError
 }
 
 /// Uploads an extract (the CSV as the request body) and queues its load.
+///
+/// The upload is written to disk and synced before its load is queued: an
+/// upload cut short is marked failed and never loaded.
 #[utoipa::path(
     tag = "loads",
     params(UploadQuery),
-    request_body(content = String, content_type = "text/csv", description = "The extract, in the format of SOURCES.md"),
+    request_body(content = String, content_type = "text/csv", description = "The extract, in the format of docs/SOURCES.md"),
     responses(
         (status = 202, description = "Queued; poll the location", body = Accepted),
-        (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid parameters, or an empty or broken upload", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not upload", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not upload, or another agency's source", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Upload too large", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The loading thread has stopped", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -177,10 +246,7 @@ pub async fn create_load(
         effective_date,
         encoding,
     } = parse_upload(&query, &caller)?;
-    let file_name: Option<String> = query
-        .file_name
-        .as_ref()
-        .map(|n| n.chars().take(200).collect());
+    let file_name = query.file_name.clone();
     let requested_by = who(&caller);
     let dry_run = query.dry_run;
     let load_id = state
@@ -195,85 +261,142 @@ pub async fn create_load(
                     effective_date,
                     encoding,
                     requested_by: Some(&requested_by),
-                    status: LoadStatus::Queued,
+                    status: LoadStatus::Receiving,
                     now: Utc::now().naive_utc(),
                 },
             )
         })
         .await?;
-    let path = state.loads.upload_path(load_id);
-    let saved = save_upload(&mut body, &path, state.upload_limit).await;
-    if let Err(error) = saved {
-        let _ = std::fs::remove_file(&path);
-        let message = error.to_string();
-        state
-            .db
-            .write(move |conn| {
-                let now = Utc::now().naive_utc();
-                loads::set_status(conn, load_id, LoadStatus::Failed, None, Some(&message), now)
-            })
-            .await?;
+    let partial = state.loads.partial_path(load_id);
+    let whole = state.loads.upload_path(load_id);
+    let received = match receive(&mut body, &partial, state.upload_limit).await {
+        Ok(()) => publish(partial.clone(), whole).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = received {
+        let _ = std::fs::remove_file(&partial);
+        set_status(
+            &state,
+            load_id,
+            LoadStatus::Failed,
+            Some(error.problem().detail),
+        )
+        .await?;
         return Err(error);
     }
-    state.loads.submit(load_id);
+    set_status(&state, load_id, LoadStatus::Queued, None).await?;
+    if state.loads.submit(load_id).is_err() {
+        let reason = "the loading thread has stopped; the load was not run".to_owned();
+        set_status(&state, load_id, LoadStatus::Failed, Some(reason)).await?;
+        return Err(ApiError::new(
+            Code::WorkerStopped,
+            "the loading thread has stopped",
+        ));
+    }
     let location = format!("/api/v1/loads/{load_id}");
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, location.clone()))
         .json(Accepted {
             load_id,
-            status: LoadStatus::Queued.to_string(),
+            status: LoadStatus::Queued,
             location,
         }))
 }
 
-/// Streams the body to the upload file, refusing it past the limit.
-async fn save_upload(
+async fn set_status(
+    state: &AppState,
+    load_id: i64,
+    status: LoadStatus,
+    error: Option<String>,
+) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| {
+            let now = Utc::now().naive_utc();
+            loads::set_status(conn, load_id, status, None, error.as_deref(), now)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Streams the body to `path`, refusing it past the limit, and syncs it to
+/// disk: a load is queued only for a file that is whole and durable.
+async fn receive(
     body: &mut web::Payload,
     path: &std::path::Path,
     limit: u64,
 ) -> Result<(), ApiError> {
     use std::io::Write;
-    let internal = |e: std::io::Error| ApiError::Internal(format!("saving an upload: {e}"));
-    let file = std::fs::File::create(path).map_err(internal)?;
+    let file = std::fs::File::create(path).map_err(saving)?;
     let mut file = Some(std::io::BufWriter::with_capacity(1 << 20, file));
     let mut size: u64 = 0;
     let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| ApiError::invalid("body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::field(
+                Code::UploadIncomplete,
+                "body",
+                format!("the upload broke off: {e}"),
+            )
+        })?;
         size += chunk.len() as u64;
         if size > limit {
-            return Err(ApiError::TooLarge(limit as usize));
+            return Err(ApiError::new(
+                Code::UploadTooLarge,
+                format!("the upload is larger than the limit of {limit} bytes"),
+            ));
         }
         buffer.extend_from_slice(&chunk);
         if buffer.len() >= 1 << 20 {
             let full = std::mem::take(&mut buffer);
             let mut writer = file
                 .take()
-                .ok_or_else(|| ApiError::Internal("upload file".into()))?;
+                .ok_or_else(|| ApiError::internal("upload file"))?;
             writer = web::block(move || writer.write_all(&full).map(|()| writer))
                 .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .map_err(internal)?;
+                .map_err(|e| ApiError::internal(e.to_string()))?
+                .map_err(saving)?;
             file = Some(writer);
         }
     }
     if size == 0 {
-        return Err(ApiError::invalid(
+        return Err(ApiError::field(
+            Code::UploadEmpty,
             "body",
             "the upload is empty: expected a CSV extract",
         ));
     }
     let writer = file
         .take()
-        .ok_or_else(|| ApiError::Internal("upload file".into()))?;
+        .ok_or_else(|| ApiError::internal("upload file"))?;
     web::block(move || {
         let mut writer = writer;
         writer.write_all(&buffer)?;
-        writer.flush()
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(internal)
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(saving)
+}
+
+/// Renames a whole upload to where the loading thread looks, and syncs the
+/// folder so the rename survives a power cut.
+async fn publish(partial: std::path::PathBuf, whole: std::path::PathBuf) -> Result<(), ApiError> {
+    web::block(move || {
+        std::fs::rename(&partial, &whole)?;
+        match whole.parent() {
+            Some(folder) => std::fs::File::open(folder)?.sync_all(),
+            None => Ok(()),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(saving)
+}
+
+fn saving(error: std::io::Error) -> ApiError {
+    ApiError::internal(format!("saving an upload: {error}"))
 }
 
 /// How a token is named in the load list and decisions.
@@ -318,34 +441,33 @@ pub async fn list_loads(
 ) -> Result<web::Json<Vec<LoadView>>, ApiError> {
     require(&caller, READERS)?;
     let records = state.db.read(|conn| loads::recent(conn, 100)).await?;
-    Ok(web::Json(
-        records
-            .into_iter()
-            .filter(|r| may_read(&caller, r))
-            .map(LoadView::from)
-            .collect(),
-    ))
+    let views = records
+        .into_iter()
+        .filter(|r| may_read(&caller, r))
+        .map(|r| LoadView::of(r, &caller))
+        .collect::<Result<_, _>>()?;
+    Ok(web::Json(views))
 }
 
-async fn load_for(state: &AppState, caller: &Caller, id: i64) -> Result<LoadRecord, ApiError> {
+async fn load_for(state: &AppState, caller: &Caller, path: &str) -> Result<LoadRecord, ApiError> {
     require(caller, READERS)?;
+    let id = parse_id("id", path)?;
     let record = state.db.read(move |conn| loads::find(conn, id)).await?;
     match record {
         Some(record) if may_read(caller, &record) => Ok(record),
-        _ => Err(ApiError::NotFound {
-            what: "load",
-            id: id.to_string(),
-        }),
+        _ => Err(ApiError::not_found(Code::LoadNotFound, "load", id)),
     }
 }
 
 /// A load's status, and its report once done.
 #[utoipa::path(
     tag = "loads",
-    params(("id" = i64, Path, description = "The load id")),
+    params(("id" = i64, Path, minimum = 1, description = "The load id")),
     responses(
         (status = 200, description = "The load", body = LoadView),
+        (status = 400, description = "Not a load id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read loads", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such load (or not yours)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -354,10 +476,10 @@ async fn load_for(state: &AppState, caller: &Caller, id: i64) -> Result<LoadReco
 pub async fn get_load(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<i64>,
+    id: web::Path<String>,
 ) -> Result<web::Json<LoadView>, ApiError> {
-    let record = load_for(&state, &caller, id.into_inner()).await?;
-    Ok(web::Json(record.into()))
+    let record = load_for(&state, &caller, &id).await?;
+    Ok(web::Json(LoadView::of(record, &caller)?))
 }
 
 /// Paging of rejections.
@@ -366,8 +488,10 @@ pub async fn get_load(
 #[into_params(parameter_in = Query)]
 pub struct RejectionQuery {
     /// Rejections after this line (cursor; default 0).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// At most this many (default and maximum 1000). CSV answers give all.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -383,11 +507,17 @@ pub struct RejectionPage {
 /// Each rejected row of a load with its line and reason; CSV with `Accept: text/csv`.
 #[utoipa::path(
     tag = "loads",
-    params(("id" = i64, Path, description = "The load id"), RejectionQuery),
+    params(("id" = i64, Path, minimum = 1, description = "The load id"), RejectionQuery),
     responses(
-        (status = 200, description = "Rejected rows (JSON page, or the whole list as CSV `line,column,reason`)", body = RejectionPage),
-        (status = 400, description = "Invalid paging", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Rejected rows: a JSON page, or with `Accept: text/csv` all of them as CSV `line,column,reason`, streamed",
+            content(
+                (RejectionPage = "application/json"),
+                (String = "text/csv"),
+            )
+        ),
+        (status = 400, description = "Invalid id or paging", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read loads", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such load (or not yours)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -396,27 +526,31 @@ pub struct RejectionPage {
 pub async fn get_rejections(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<i64>,
+    id: web::Path<String>,
     query: web::Query<RejectionQuery>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let record = load_for(&state, &caller, id.into_inner()).await?;
+    let record = load_for(&state, &caller, &id).await?;
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(MAX_PAGE);
+    if after < 0 {
+        return Err(ApiError::field(
+            Code::OutOfRange,
+            "after",
+            "expected 0 or more",
+        ));
+    }
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid(
+        return Err(ApiError::field(
+            Code::OutOfRange,
             "limit",
             format!("expected 1 to {MAX_PAGE}"),
         ));
     }
     if wants_csv(&request) {
-        let csv = state
-            .db
-            .read(move |conn| rejections_csv(conn, record.id))
-            .await?;
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
-            .body(csv));
+            .streaming(rejections_csv(state.db.clone(), record.id)));
     }
     let load_id = record.id;
     let rows = state
@@ -445,32 +579,63 @@ fn wants_csv(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("text/csv"))
 }
 
-/// All rejections as CSV. Rejections are a small share of a file, so the
-/// answer is built in one piece.
+/// Rejections read per page of the CSV stream.
+const CSV_PAGE: i64 = 10_000;
+
+/// All rejections of a load as CSV, streamed a page at a time: a load of a
+/// badly broken million-row file has a million of them.
 fn rejections_csv(
-    conn: &mut crate::store::AnyConnection,
+    db: Database,
     load_id: i64,
-) -> crate::store::StoreResult<Vec<u8>> {
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let encode = |e: csv::Error| crate::store::StoreError::Encode(e.to_string());
-    csv.write_record(["line", "column", "reason"])
-        .map_err(encode)?;
-    let mut after = 0;
-    loop {
-        let page = loads::rejections_page(conn, load_id, after, 10_000)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.line;
-        for row in &page {
-            csv.write_record([
-                row.line.to_string().as_str(),
-                row.column_name.as_deref().unwrap_or_default(),
-                row.reason.as_str(),
-            ])
-            .map_err(encode)?;
+) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> {
+    let header =
+        futures_util::stream::once(async { Ok(Bytes::from_static(b"line,column,reason\n")) });
+    let pages = futures_util::stream::unfold(Some(0_i64), move |after| {
+        let db = db.clone();
+        async move {
+            let after = after?;
+            let page = db
+                .read(move |conn| loads::rejections_page(conn, load_id, after, CSV_PAGE))
+                .await;
+            let rows = match page {
+                Ok(rows) => rows,
+                // The answer has begun: all that is left is to break it off.
+                Err(error) => return Some((Err(ApiError::from(error)), None)),
+            };
+            let last = rows.last()?.line;
+            Some((csv_rows(&rows), Some(last)))
         }
+    });
+    header.chain(pages)
+}
+
+/// Rejections as CSV lines, without a header.
+fn csv_rows(rows: &[Rejection]) -> Result<Bytes, ApiError> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for row in rows {
+        csv.write_record([
+            row.line.to_string().as_str(),
+            row.column_name.as_deref().unwrap_or_default(),
+            row.reason.as_str(),
+        ])
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     }
-    csv.into_inner()
-        .map_err(|e| crate::store::StoreError::Encode(e.to_string()))
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Bytes::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agency_sees_the_role_that_asked_not_the_person() {
+        assert_eq!(role_only("Aýna G. (token 7, statistician)"), "statistician");
+        assert_eq!(role_only("token 3 (admin)"), "admin");
+        assert_eq!(role_only("command line"), "command line");
+    }
 }

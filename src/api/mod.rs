@@ -2,9 +2,12 @@
 
 pub mod auth;
 pub mod classifications;
+pub mod document;
 pub mod error;
+pub mod fallback;
 pub mod health;
 pub mod loads;
+pub mod params;
 pub mod review;
 pub mod search;
 pub mod tokens;
@@ -17,17 +20,20 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, App, HttpResponse};
 use tracing::Instrument;
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::background::Background;
 use crate::ingest::queue::LoadQueue;
 use crate::search::workers::SearchWorkers;
 use crate::search::SearchIndex;
 use crate::store::reference::Labels;
 use crate::store::Database;
+pub use document::openapi;
+use document::ApiDoc;
 use error::ApiError;
+use fallback::Routes;
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -45,40 +51,12 @@ pub struct AppState {
     pub upload_limit: u64,
     /// The queue of loads for the one loading thread.
     pub loads: LoadQueue,
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "sanaw",
-        description = "Statistical Business Register: statistical units with their history, reconciled from the tax, justice and statistics extracts. Errors are application/problem+json (RFC 9457). Without a token only public data is served.",
-    ),
-    modifiers(&BearerAuth),
-    tags(
-        (name = "units", description = "Statistical units, their history and links"),
-        (name = "reference", description = "Classifications, legal forms, regions"),
-        (name = "loads", description = "Agency extracts: upload, follow the load, read its rejections"),
-        (name = "review", description = "Rows the matcher was unsure of, for statisticians to decide"),
-        (name = "tokens", description = "API tokens (administrators)"),
-        (name = "service", description = "Health"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
-    }
+    /// The background threads, watched for `/health`.
+    pub background: Background,
 }
 
 /// Registers every documented route; `main` and the tests share it.
-fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(health::health).service(
         scope::scope("/api/v1")
             .service(search::search_units)
@@ -102,16 +80,6 @@ fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),
     );
-}
-
-/// The OpenAPI document, as served at `/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, document) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(routes)
-        .split_for_parts();
-    document
 }
 
 /// Builds the whole application around its state.
@@ -140,6 +108,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()))
         .configure(routes)
         .split_for_parts();
+    let routes = std::sync::Arc::new(Routes::of(&document));
     let served = document.clone();
     app.route(
         "/openapi.json",
@@ -157,13 +126,14 @@ pub fn app(
                 .finish()
         }),
     )
-    .default_service(web::to(|request: actix_web::HttpRequest| async move {
-        Err::<HttpResponse, _>(ApiError::NotFound {
-            what: "route",
-            id: request.path().chars().take(200).collect(),
-        })
+    .default_service(web::to(move |request: actix_web::HttpRequest| {
+        let refused = routes.refuse(&request);
+        async move { Err::<HttpResponse, ApiError>(refused) }
     }))
     .wrap(actix_web::middleware::from_fn(request_span))
+    // Every answer says what it is: a browser must not sniff a CSV or a
+    // problem document into something it would run.
+    .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
 }
 
 /// One span per request with method, path, status and latency.

@@ -1,20 +1,22 @@
 //! The review queue: rows the matcher was unsure of, decided by statisticians.
 
 use actix_web::{get, post, web};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
-use super::error::{ApiError, Problem};
-use super::loads::who;
-use super::units::{parse_stat_id, shown_name};
+use super::error::{ApiError, Code, Problem};
+use super::loads::{who, LoadSource};
+use super::params::{parse_id, parse_stat_id};
+use super::units::shown_name;
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::event::{EventKind, EventRole};
 use crate::domain::source::{Origin, OriginKind, Source};
 use crate::domain::stat_id::StatId;
 use crate::domain::unit::UnitKind;
+use crate::domain::{text_enum, UnknownWord};
 use crate::ingest::load::{CandidateView, PendingStatement};
 use crate::store::register::{self, Statement};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
@@ -29,13 +31,17 @@ const MAX_PAGE: i64 = 100;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReviewQuery {
-    /// `open` (default), `linked`, `created` or `rejected`.
+    /// Which items (default `open`).
+    #[param(inline, value_type = Option<ReviewStatus>)]
     pub status: Option<String>,
     /// Only rows of this source.
+    #[param(inline, value_type = Option<LoadSource>)]
     pub source: Option<String>,
     /// Items after this id (cursor).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// At most this many (default 20, maximum 100).
+    /// At most this many (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -60,7 +66,7 @@ pub struct ReviewView {
     /// Its id.
     pub id: i64,
     /// The source of the row.
-    pub source: String,
+    pub source: Source,
     /// The row's key, if it had one.
     pub source_key: Option<String>,
     /// The load that last brought the row, and its line there.
@@ -74,19 +80,19 @@ pub struct ReviewView {
     pub row: serde_json::Value,
     /// The candidates, best first.
     pub candidates: Vec<CandidateShown>,
-    /// `open`, `linked`, `created` or `rejected`.
-    pub status: String,
+    /// Where the item stands.
+    pub status: ReviewStatus,
     /// The unit it was linked to or created.
     #[schema(value_type = Option<String>)]
     pub stat_id: Option<StatId>,
     /// Who decided.
     pub decided_by: Option<String>,
     /// When.
-    pub decided_at: Option<NaiveDateTime>,
+    pub decided_at: Option<DateTime<Utc>>,
     /// The decider's note.
     pub note: Option<String>,
     /// When the item was opened.
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A page of the queue.
@@ -121,25 +127,41 @@ pub async fn list_review(
     require(&caller, REVIEWERS)?;
     let status = match query.status.as_deref() {
         None => ReviewStatus::Open,
-        Some(text) => text.parse().map_err(|_| {
-            ApiError::invalid("status", "expected open, linked, created or rejected")
+        Some(text) => text.parse().map_err(|e: UnknownWord| {
+            ApiError::field(Code::UnknownValue, "status", e.to_string())
         })?,
     };
     let source = match query.source.as_deref() {
         None => None,
         Some(text) => Some(
             text.parse::<Source>()
-                .map_err(|_| ApiError::invalid("source", "expected tax, justice or statistics"))?,
+                .ok()
+                .filter(|source| *source != Source::Register)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        Code::UnknownValue,
+                        "source",
+                        "expected tax, justice or statistics",
+                    )
+                })?,
         ),
     };
     let limit = query.limit.unwrap_or(20);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::invalid(
+        return Err(ApiError::field(
+            Code::OutOfRange,
             "limit",
             format!("expected 1 to {MAX_PAGE}"),
         ));
     }
     let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::field(
+            Code::OutOfRange,
+            "after",
+            "expected 0 or more",
+        ));
+    }
     let page = state
         .db
         .read(move |conn| {
@@ -175,21 +197,33 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
         });
     }
     let statement: PendingStatement = serde_json::from_str(&item.statement).map_err(decode)?;
+    let corrupt = |column: &'static str, value: &str| StoreError::Corrupt {
+        column,
+        value: value.to_owned(),
+    };
+    let source = item
+        .source
+        .parse()
+        .map_err(|_| corrupt("review_items.source", &item.source))?;
+    let status = item
+        .status
+        .parse()
+        .map_err(|_| corrupt("review_items.status", &item.status))?;
     Ok(ReviewView {
         id: item.id,
-        source: item.source,
+        source,
         source_key: item.source_key,
         load_id: item.load_id,
         line: item.line,
         reason: item.reason,
         row: serde_json::to_value(&statement.values).map_err(decode)?,
         candidates: shown,
-        status: item.status,
+        status,
         stat_id: item.unit_id.map(StatId::from_unit_number),
         decided_by: item.decided_by,
-        decided_at: item.decided_at,
+        decided_at: item.decided_at.map(|at| at.and_utc()),
         note: item.note,
-        created_at: item.created_at,
+        created_at: item.created_at.and_utc(),
     })
 }
 
@@ -199,30 +233,50 @@ fn current_name(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Option
     Ok(shown_name(&records, chrono::Utc::now().date_naive()))
 }
 
+text_enum! {
+    /// What a statistician decides about a row.
+    DecisionKind {
+        /// The row is about the unit named by `stat_id`.
+        Link => "link",
+        /// The row is about a unit the register does not have: create it.
+        Create => "create",
+        /// The row is unusable: reject it.
+        Reject => "reject",
+    }
+}
+
 /// A statistician's decision.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// `link` (to `stat_id`), `create` (a new unit) or `reject` (the row).
+    #[schema(value_type = DecisionKind)]
     pub decision: String,
-    /// For `link`: the legal unit the row is about.
+    /// For `link`, and only for it: the legal unit the row is about.
+    #[schema(pattern = r"^[1-9][0-9]{8}$", example = "100000011")]
     pub stat_id: Option<String>,
     /// Why (up to 1000 characters).
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
+
+/// The longest note a decision keeps.
+const MAX_NOTE: usize = 1_000;
 
 /// Decides a review item; the decision is remembered for the same row in later extracts.
 #[utoipa::path(
     tag = "review",
-    params(("id" = i64, Path, description = "The review item id")),
+    params(("id" = i64, Path, minimum = 1, description = "The review item id")),
     request_body = Decision,
     responses(
         (status = 200, description = "Decided", body = ReviewView),
-        (status = 400, description = "Invalid decision", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid id or decision", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Statisticians and admins only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item or unit", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JSON body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -230,102 +284,80 @@ pub struct Decision {
 pub async fn decide_review(
     state: web::Data<AppState>,
     caller: Caller,
-    id: web::Path<i64>,
+    id: web::Path<String>,
     body: web::Json<Decision>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     require(&caller, REVIEWERS)?;
-    let id = id.into_inner();
-    let decision = body.into_inner();
-    let target = match decision.decision.as_str() {
-        "link" => {
-            let text = decision
-                .stat_id
-                .as_deref()
-                .ok_or_else(|| ApiError::invalid("stat_id", "required to link"))?;
-            Some(parse_stat_id(text)?)
-        }
-        "create" | "reject" if decision.stat_id.is_some() => {
-            return Err(ApiError::invalid("stat_id", "only a link names a unit"))
-        }
-        "create" | "reject" => None,
-        _ => {
-            return Err(ApiError::invalid(
-                "decision",
-                "expected link, create or reject",
+    let id = parse_id("id", &id)?;
+    let Decision {
+        decision,
+        stat_id,
+        note,
+    } = body.into_inner();
+    let decision: DecisionKind = decision
+        .parse()
+        .map_err(|e: UnknownWord| ApiError::field(Code::UnknownValue, "decision", e.to_string()))?;
+    let target = match (decision, stat_id.as_deref()) {
+        (DecisionKind::Link, Some(text)) => Some(parse_stat_id(text)?),
+        (DecisionKind::Link, None) => {
+            return Err(ApiError::field(
+                Code::MissingValue,
+                "stat_id",
+                "required to link",
             ))
         }
+        (_, Some(_)) => return Err(ApiError::invalid("stat_id", "only a link names a unit")),
+        (_, None) => None,
     };
-    let note: Option<String> = decision.note.map(|n| n.chars().take(1_000).collect());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        return Err(ApiError::field(
+            Code::TooLong,
+            "note",
+            format!("at most {MAX_NOTE} characters"),
+        ));
+    }
     let by = who(&caller);
-    let kind = decision.decision;
     let outcome = state
         .db
-        .write(move |conn| decide(conn, id, &kind, target, &by, note.as_deref()))
-        .await?;
-    let item = outcome?;
+        .write(move |conn| decide(conn, id, decision, target, &by, note.as_deref()))
+        .await;
+    let item = match outcome {
+        Ok(decided) => decided?,
+        Err(StoreError::Stale(reason)) => {
+            return Err(ApiError::new(Code::ReviewItemDecided, reason))
+        }
+        Err(error) => return Err(error.into()),
+    };
     let shown = state.db.read(move |conn| view(conn, item)).await?;
     Ok(web::Json(shown))
 }
 
-/// Applies a decision in one register write; API errors come back inside.
+/// Applies a decision in one register write; refusals come back inside.
+///
+/// The item is read and checked inside the write, under the register's
+/// lock: of two decisions on one item, or a decision and a load that brings
+/// the item's row again, the second waits and then sees the first's outcome.
 fn decide(
     conn: &mut AnyConnection,
     id: i64,
-    kind: &str,
+    decision: DecisionKind,
     target: Option<StatId>,
     by: &str,
     note: Option<&str>,
 ) -> StoreResult<Result<ReviewItem, ApiError>> {
-    let Some(item) = review::find(conn, id)? else {
-        return Ok(Err(ApiError::NotFound {
-            what: "review item",
-            id: id.to_string(),
-        }));
-    };
-    if item.status != ReviewStatus::Open.as_str() {
-        return Ok(Err(ApiError::Conflict(format!(
-            "review item {id} was already decided: {}",
-            item.status
-        ))));
-    }
-    if let Some(stat_id) = target {
-        let unit = units::find(conn, stat_id)?;
-        match unit {
-            Some(unit) if unit.kind == UnitKind::LegalUnit => {}
-            Some(_) => {
-                return Ok(Err(ApiError::invalid(
-                    "stat_id",
-                    "a row links to a legal unit",
-                )))
-            }
-            None => {
-                return Ok(Err(ApiError::NotFound {
-                    what: "unit",
-                    id: stat_id.to_string(),
-                }))
-            }
-        }
-    }
-    let source: Source = item.source.parse().map_err(|_| StoreError::Corrupt {
-        column: "review_items.source",
-        value: item.source.clone(),
-    })?;
-    let pending: PendingStatement =
-        serde_json::from_str(&item.statement).map_err(|e| StoreError::Encode(e.to_string()))?;
-    let statement = Statement {
-        source,
-        source_key: pending.source_key.clone(),
-        valid_from: pending.first_valid_from,
-        values: pending.values.clone(),
-    };
     let origin = Origin::new(OriginKind::Review, format!("review:{id}"));
     register::write(conn, origin, |writer| {
-        let (status, unit) = match (kind, target) {
-            ("link", Some(stat_id)) => {
+        let item = match open_item(writer.connection(), id, target)? {
+            Ok(item) => item,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let statement = pending_statement(&item)?;
+        let (status, unit) = match (decision, target) {
+            (DecisionKind::Link, Some(stat_id)) => {
                 writer.record(stat_id, &statement)?;
                 (ReviewStatus::Linked, Some(stat_id))
             }
-            ("create", _) => {
+            (DecisionKind::Create, _) => {
                 let (legal_unit, _) = writer.create_legal_unit(&statement)?;
                 let birth = statement.values.birth_date.unwrap_or(statement.valid_from);
                 writer.event(
@@ -341,11 +373,62 @@ fn decide(
         let now = writer.now();
         let unit_id = unit.map(StatId::unit_number);
         review::decide(writer.connection(), id, status, unit_id, by, note, now)?;
-        Ok(())
+        let decided = review::find(writer.connection(), id)?.ok_or(StoreError::Corrupt {
+            column: "review_items.id",
+            value: id.to_string(),
+        })?;
+        Ok(Ok(decided))
+    })
+}
+
+/// The item, if it exists and is open, and the unit a link names is a legal unit.
+fn open_item(
+    conn: &mut AnyConnection,
+    id: i64,
+    target: Option<StatId>,
+) -> StoreResult<Result<ReviewItem, ApiError>> {
+    let Some(item) = review::find(conn, id)? else {
+        return Ok(Err(ApiError::not_found(
+            Code::ReviewItemNotFound,
+            "review item",
+            id,
+        )));
+    };
+    if item.status != ReviewStatus::Open.as_str() {
+        return Ok(Err(ApiError::new(
+            Code::ReviewItemDecided,
+            format!("review item {id} was already decided: {}", item.status),
+        )));
+    }
+    let Some(stat_id) = target else {
+        return Ok(Ok(item));
+    };
+    match units::find(conn, stat_id)? {
+        Some(unit) if unit.kind == UnitKind::LegalUnit => Ok(Ok(item)),
+        Some(_) => Ok(Err(ApiError::invalid(
+            "stat_id",
+            "a row links to a legal unit",
+        ))),
+        None => Ok(Err(ApiError::not_found(
+            Code::UnitNotFound,
+            "unit",
+            stat_id,
+        ))),
+    }
+}
+
+/// The statement the item's row makes, as the register records it.
+fn pending_statement(item: &ReviewItem) -> StoreResult<Statement> {
+    let source: Source = item.source.parse().map_err(|_| StoreError::Corrupt {
+        column: "review_items.source",
+        value: item.source.clone(),
     })?;
-    let decided = review::find(conn, id)?.ok_or(StoreError::Corrupt {
-        column: "review_items.id",
-        value: id.to_string(),
-    })?;
-    Ok(Ok(decided))
+    let pending: PendingStatement =
+        serde_json::from_str(&item.statement).map_err(|e| StoreError::Encode(e.to_string()))?;
+    Ok(Statement {
+        source,
+        source_key: pending.source_key,
+        valid_from: pending.first_valid_from,
+        values: pending.values,
+    })
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth;
-use super::error::{ApiError, FieldError, Problem};
-use super::units::parse_day;
+use super::error::{ApiError, Code, FieldError, Problem};
+use super::params::parse_day;
 use super::AppState;
 use crate::domain::access::{Caller, Role};
 use crate::domain::activity::{canonical_code, Scheme};
@@ -34,33 +34,43 @@ const DEFAULT_LIMIT: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Name words in any script and spelling, or a stat_id, tin or reg_number. Empty: every unit (with the filters).
+    #[param(max_length = 200)]
     q: Option<String>,
-    /// Unit kind: `legal_unit`, `local_unit`, `enterprise_group`.
+    /// Unit kind.
+    #[param(inline, value_type = Option<UnitKind>)]
     kind: Option<String>,
-    /// Legal status: `active`, `inactive`, `in_liquidation`, `liquidated`, `reorganised`.
+    /// Legal status.
+    #[param(inline, value_type = Option<UnitStatus>)]
     status: Option<String>,
-    /// Region code, e.g. `TM-S`.
+    /// Region code (ISO 3166-2:TM), e.g. `TM-S`.
+    #[param(pattern = "^TM-[ABDLMS]$")]
     region: Option<String>,
-    /// NACE code at any level: `62` takes 62.10 and 62.20.
+    /// NACE code at any level, or a section letter: `62` takes 62.10 and 62.20. A code NACE does not have finds nothing.
+    #[param(pattern = r"^([A-Za-z]|[0-9]{2}|[0-9]{2}\.?[0-9]{1,2})$")]
     activity: Option<String>,
-    /// Legal form code (see `/api/v1/legal-forms`).
+    /// Legal form code (see `/api/v1/legal-forms`); an unknown one finds nothing.
+    #[param(max_length = 16)]
     legal_form: Option<String>,
-    /// Institutional sector code, e.g. `S11`.
+    /// Institutional sector code, e.g. `S11`; an unknown one finds nothing.
+    #[param(max_length = 16)]
     sector: Option<String>,
-    /// Size class by persons employed: `micro`, `small`, `medium`, `large`. Confidential: needs an admin, statistician or analyst token.
+    /// Size class by persons employed. Confidential: needs an admin, statistician or analyst token.
+    #[param(inline, value_type = Option<SizeClass>)]
     size_class: Option<String>,
-    /// Registered on or after this day (YYYY-MM-DD).
-    #[param(value_type = Option<String>, format = Date)]
+    /// Registered on or after this day (YYYY-MM-DD, 1800-01-01 to 2100-12-31).
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     registered_from: Option<String>,
-    /// Registered on or before this day (YYYY-MM-DD).
-    #[param(value_type = Option<String>, format = Date)]
+    /// Registered on or before this day (YYYY-MM-DD, 1800-01-01 to 2100-12-31).
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     registered_to: Option<String>,
     /// `relevance` (default), `name` (A to Z), `registered` (oldest first) or `-registered` (newest first).
+    #[param(inline, value_type = Option<Sort>)]
     sort: Option<String>,
     /// The `next_cursor` of the previous page, with the same q, filters and sort.
+    #[param(max_length = 200)]
     cursor: Option<String>,
-    /// How many results, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>)]
+    /// How many results (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
@@ -150,7 +160,11 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         .map(|code| canonical_code(Scheme::Nace, &code))
     {
         Some(Err(bad)) => {
-            errors.push(FieldError::new("activity", bad.to_string()));
+            errors.push(FieldError::coded(
+                Code::ActivityCodeMalformed,
+                "activity",
+                bad.to_string(),
+            ));
             None
         }
         Some(Ok(code)) => Some(code),
@@ -161,7 +175,8 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
     let registered_to = day(params.registered_to, "registered_to", &mut errors);
     if let (Some(from), Some(to)) = (registered_from, registered_to) {
         if from > to {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                Code::OutOfRange,
                 "registered_from",
                 format!("{from} is after registered_to {to}"),
             ));
@@ -169,7 +184,7 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
     }
     let sort: Sort = word(params.sort, "sort", &mut errors).unwrap_or_default();
     if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
+        return Err(ApiError::fields(errors));
     }
     let mut request = SearchRequest {
         text,
@@ -190,9 +205,8 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         confidential,
     };
     if let Some(cursor) = params.cursor {
-        let decoded = Cursor::decode(&cursor, request.fingerprint()).map_err(|error| {
-            ApiError::Invalid(vec![FieldError::new("cursor", error.to_string())])
-        })?;
+        let decoded = Cursor::decode(&cursor, request.fingerprint())
+            .map_err(|error| ApiError::field(Code::InvalidCursor, "cursor", error.to_string()))?;
         request.after = Some(decoded.position);
     }
     Ok(request)
@@ -213,7 +227,8 @@ fn day(text: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Optio
 fn query_text(q: Option<String>, errors: &mut Vec<FieldError>) -> String {
     let text = q.unwrap_or_default();
     if text.chars().count() > MAX_QUERY_CHARS {
-        errors.push(FieldError::new(
+        errors.push(FieldError::coded(
+            Code::TooLong,
             "q",
             format!("is longer than {MAX_QUERY_CHARS} characters"),
         ));
@@ -234,7 +249,8 @@ fn parse_limit(
     match text.parse::<usize>() {
         Ok(limit) if (1..=max).contains(&limit) => limit,
         _ => {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                Code::OutOfRange,
                 "limit",
                 format!("must be between 1 and {max}"),
             ));
@@ -253,7 +269,11 @@ fn word<T: FromStr<Err = UnknownWord>>(
     match value?.parse() {
         Ok(word) => Some(word),
         Err(unknown) => {
-            errors.push(FieldError::new(field, unknown.to_string()));
+            errors.push(FieldError::coded(
+                Code::UnknownValue,
+                field,
+                unknown.to_string(),
+            ));
             None
         }
     }
@@ -271,7 +291,11 @@ fn known(
     if is_known(&value) {
         return Some(value);
     }
-    errors.push(FieldError::new(field, format!("{value:?} is not {what}")));
+    errors.push(FieldError::coded(
+        Code::UnknownValue,
+        field,
+        format!("{value:?} is not {what}"),
+    ));
     None
 }
 
@@ -280,9 +304,10 @@ fn known(
 #[serde(deny_unknown_fields)]
 pub struct SuggestParams {
     /// What has been typed so far: the last word may be unfinished, the others may carry a typo.
+    #[param(max_length = 200)]
     q: Option<String>,
-    /// How many suggestions, 1 to 20 (default 10).
-    #[param(value_type = Option<u32>)]
+    /// How many suggestions (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
     limit: Option<String>,
 }
 
@@ -330,7 +355,7 @@ pub async fn suggest_units(
         &mut errors,
     );
     if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
+        return Err(ApiError::fields(errors));
     }
     if text.trim().is_empty() {
         return Ok(web::Json(Vec::new()));

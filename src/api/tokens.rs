@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::require;
-use super::error::{ApiError, Problem};
+use super::error::{ApiError, Code, Problem};
+use super::params::parse_id;
 use super::AppState;
 use crate::domain::access::{Agency, Caller, Role};
 use crate::store::tokens::{self, TokenInfo};
@@ -40,7 +41,8 @@ pub struct CreatedToken {
 /// Checks that agency tokens, and only they, name their agency.
 pub fn check_agency(role: Role, agency: Option<Agency>) -> Result<(), ApiError> {
     match (role, agency) {
-        (Role::Agency, None) => Err(ApiError::invalid(
+        (Role::Agency, None) => Err(ApiError::field(
+            Code::MissingValue,
             "agency",
             "an agency token must name its agency: tax, justice or statistics",
         )),
@@ -82,7 +84,8 @@ pub async fn create_token(
         .as_ref()
         .is_some_and(|l| l.chars().count() > MAX_LABEL)
     {
-        return Err(ApiError::invalid(
+        return Err(ApiError::field(
+            Code::TooLong,
             "label",
             format!("at most {MAX_LABEL} characters"),
         ));
@@ -137,15 +140,10 @@ pub async fn revoke_token(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     require(&caller, ADMIN)?;
-    let id: i64 = path
-        .parse()
-        .map_err(|_| ApiError::invalid("id", "expected a whole number"))?;
+    let id = parse_id("id", &path)?;
     let revoked = state.db.write(move |conn| tokens::revoke(conn, id)).await?;
     if !revoked {
-        return Err(ApiError::NotFound {
-            what: "token",
-            id: id.to_string(),
-        });
+        return Err(ApiError::not_found(Code::TokenNotFound, "token", id));
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, FieldError, Problem};
+use super::error::{ApiError, Code, Problem};
+use super::params::{parse_as_of, parse_stat_id};
 use super::AppState;
 use crate::domain::access::Caller;
 use crate::domain::attribute::{Attribute, Disclosure, Value};
@@ -273,10 +274,7 @@ pub async fn get_history(
         })
         .await?;
     let found = found.ok_or_else(|| not_found(stat_id))?;
-    let changes = history::steps(&found.records)
-        .into_iter()
-        .map(|step| history_entry(step.record, &step.changed, &caller))
-        .collect();
+    let changes = history_entries(&found.records, &caller);
     let events = events
         .into_iter()
         .map(|event| EventView {
@@ -298,6 +296,31 @@ pub async fn get_history(
         changes,
         events,
     }))
+}
+
+/// The history as the caller may see it.
+///
+/// A caller who may not see confidential figures gets no entry whose only
+/// changes are to them, and no `superseded_at` pointing at such a change:
+/// either would tell when turnover or employees changed.
+fn history_entries(records: &[Record], caller: &Caller) -> Vec<HistoryEntry> {
+    let all: Vec<HistoryEntry> = history::steps(records)
+        .into_iter()
+        .map(|step| history_entry(step.record, &step.changed, caller))
+        .collect();
+    if caller.may_see(Disclosure::Confidential) {
+        return all;
+    }
+    let mut shown: Vec<HistoryEntry> = all
+        .into_iter()
+        .filter(|entry| !entry.changed.is_empty())
+        .collect();
+    let moments: std::collections::HashSet<DateTime<Utc>> =
+        shown.iter().map(|entry| entry.recorded_at).collect();
+    for entry in &mut shown {
+        entry.superseded_at = entry.superseded_at.filter(|at| moments.contains(at));
+    }
+    shown
 }
 
 fn history_entry(record: &Record, changed: &[Attribute], caller: &Caller) -> HistoryEntry {
@@ -437,35 +460,8 @@ pub(crate) fn shown_name(records: &[Record], date: NaiveDate) -> Option<String> 
         })
 }
 
-/// Parses a `stat_id` path segment; a bad check digit is a 400, not a 404.
-pub fn parse_stat_id(text: &str) -> Result<StatId, ApiError> {
-    StatId::parse(text).map_err(|error| ApiError::invalid("stat_id", error.to_string()))
-}
-
-/// Parses `as_of`; absent means today (UTC).
-pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    let Some(text) = text else {
-        return Ok(Utc::now().date_naive());
-    };
-    parse_day("as_of", text).map_err(|error| ApiError::Invalid(vec![error]))
-}
-
-/// Parses a date parameter given as YYYY-MM-DD; the error names the field.
-pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        let shown: String = text.chars().take(32).collect();
-        FieldError::new(
-            field,
-            format!("{shown:?} is not a date in the form YYYY-MM-DD"),
-        )
-    })
-}
-
 fn not_found(stat_id: StatId) -> ApiError {
-    ApiError::NotFound {
-        what: "unit",
-        id: stat_id.to_string(),
-    }
+    ApiError::not_found(Code::UnitNotFound, "unit", stat_id)
 }
 
 fn utc(moment: NaiveDateTime) -> DateTime<Utc> {

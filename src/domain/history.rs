@@ -1,7 +1,5 @@
 //! A unit's history: each recorded version and what it changed.
 
-use chrono::Duration;
-
 use super::attribute::{Attribute, Values};
 use super::survivorship::{valid_on, Record};
 
@@ -42,7 +40,7 @@ pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
                     .map(|(_, other)| other)
             };
             let previous = latest_covering(record.valid_from)
-                .or_else(|| latest_covering(record.valid_from - Duration::days(1)));
+                .or_else(|| record.valid_from.pred_opt().and_then(latest_covering));
             let before = previous.map_or_else(Values::default, |p| p.values.clone());
             Step {
                 record,
@@ -56,7 +54,7 @@ pub fn steps(records: &[Record]) -> Vec<Step<'_>> {
 mod tests {
     use super::*;
     use crate::domain::source::{Origin, OriginKind, Source};
-    use chrono::NaiveDate;
+    use chrono::{Duration, NaiveDate};
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::connection::insert_batched;
 use super::loads::Rejection;
 use super::schema::{load_rows, review_items};
-use super::{AnyConnection, StoreResult};
+use super::{AnyConnection, StoreError, StoreResult};
 use crate::domain::text_enum;
 
 text_enum! {
@@ -126,7 +126,10 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<ReviewItem>
         .optional()?)
 }
 
-/// Records a decision on an item, and on the load rows waiting for it.
+/// Records a decision on an open item, and on the load rows waiting for it.
+///
+/// Only an open item is decided: if another decision got there first the
+/// write fails as stale, and the caller's transaction rolls back whole.
 pub fn decide(
     conn: &mut AnyConnection,
     id: i64,
@@ -136,15 +139,24 @@ pub fn decide(
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> StoreResult<()> {
-    diesel::update(review_items::table.find(id))
-        .set((
-            review_items::status.eq(status.as_str()),
-            review_items::unit_id.eq(unit_id),
-            review_items::decided_by.eq(decided_by),
-            review_items::decided_at.eq(now),
-            review_items::note.eq(note),
-        ))
-        .execute(conn)?;
+    let decided = diesel::update(
+        review_items::table
+            .find(id)
+            .filter(review_items::status.eq(ReviewStatus::Open.as_str())),
+    )
+    .set((
+        review_items::status.eq(status.as_str()),
+        review_items::unit_id.eq(unit_id),
+        review_items::decided_by.eq(decided_by),
+        review_items::decided_at.eq(now),
+        review_items::note.eq(note),
+    ))
+    .execute(conn)?;
+    if decided == 0 {
+        return Err(StoreError::Stale(format!(
+            "review item {id} was decided by another request"
+        )));
+    }
     if status != ReviewStatus::Rejected {
         diesel::update(load_rows::table.filter(load_rows::review_id.eq(id)))
             .set((
@@ -161,7 +173,8 @@ pub fn decide(
         .select((load_rows::load_id, load_rows::line))
         .load(conn)?;
     diesel::delete(load_rows::table.filter(load_rows::review_id.eq(id))).execute(conn)?;
-    let reason = format!("rejected in review (item {id}) by {decided_by}");
+    // No name: agencies read their loads' rejections, not who works the register.
+    let reason = format!("rejected in review (item {id})");
     let rejections: Vec<Rejection> = waiting
         .into_iter()
         .map(|(load_id, line)| Rejection {

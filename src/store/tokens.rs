@@ -3,7 +3,7 @@
 //! A token is 32 random bytes, so a plain SHA-256 of it cannot be reversed or
 //! guessed; a slow password hash would only slow down every request.
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -28,11 +28,11 @@ pub struct TokenInfo {
     /// Who or what it was issued to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// When it was created (UTC).
-    pub created_at: NaiveDateTime,
-    /// When it was revoked (UTC), if it was.
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -57,8 +57,8 @@ impl TokenRow {
                 .map(|agency| word("api_tokens.agency", agency))
                 .transpose()?,
             label: self.label,
-            created_at: self.created_at,
-            revoked_at: self.revoked_at,
+            created_at: self.created_at.and_utc(),
+            revoked_at: self.revoked_at.map(|at| at.and_utc()),
         })
     }
 }

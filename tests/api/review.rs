@@ -467,7 +467,7 @@ async fn decisions_and_queue_reads_are_checked() {
         ("source=customs", "source"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
-        ("colour=red", "query"),
+        ("colour=red", "colour"),
     ] {
         let (status, problem) = app
             .get(&format!("/api/v1/review?{query}"), Some(&statistician))

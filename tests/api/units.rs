@@ -307,7 +307,7 @@ async fn bad_requests_get_clear_problems() {
             format!("/api/v1/units/{good}?asof=2024-01-01"),
             None,
             400,
-            Some("query"),
+            Some("asof"),
         ),
         (
             format!("/api/v1/units/{good}"),

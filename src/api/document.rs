@@ -1,0 +1,89 @@
+//! The OpenAPI document: its description (authentication, the problem
+//! catalogue), its security scheme, and the routes utoipa collects.
+
+use actix_web::App;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use super::error::Code;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sanaw"),
+    modifiers(&Described),
+    tags(
+        (name = "units", description = "Statistical units, their history and links"),
+        (name = "reference", description = "Classifications, legal forms, regions"),
+        (name = "loads", description = "Agency extracts: upload, follow the load, read its rejections"),
+        (name = "review", description = "Rows the matcher was unsure of, for statisticians to decide"),
+        (name = "tokens", description = "API tokens (administrators)"),
+        (name = "service", description = "Health"),
+    )
+)]
+pub(super) struct ApiDoc;
+
+/// Adds the bearer scheme and the description, whose problem table is
+/// written from the catalogue itself, so the two cannot differ.
+struct Described;
+
+impl utoipa::Modify for Described {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        openapi.info.description = Some(description());
+    }
+}
+
+const INTRODUCTION: &str = "\
+Statistical Business Register: statistical units with their history, \
+reconciled from the tax, justice and statistics extracts.
+
+## Authentication
+
+Send `Authorization: Bearer TOKEN`. Roles: `admin`, `statistician`, \
+`analyst`, `agency`. An operation whose `security` includes the empty \
+requirement `{}` also serves callers without a token, with public data \
+only: no employees, turnover, tax status or VAT registration (those are \
+withheld, never zero). Agency tokens see public data too. A token that is \
+sent but malformed, unknown or revoked is refused with 401, never taken as \
+public.
+
+## Errors
+
+Every error is `application/problem+json` (RFC 9457): `type` \
+(`urn:sanaw:problem:CODE`), `title`, `status`, `detail`, `code`, and for \
+invalid input `errors`, each `{field, reason, code}`. A 503 with \
+`Retry-After` means busy, try again; any other 5xx is a fault, logged by \
+the service. Timestamps are RFC 3339 in UTC (`Z`); dates are `YYYY-MM-DD` \
+from 1800-01-01 to 2100-12-31.
+
+| code | status | meaning |
+| --- | --- | --- |
+";
+
+fn description() -> String {
+    let mut text = INTRODUCTION.to_owned();
+    for code in Code::ALL {
+        text.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.as_str(),
+            code.status(),
+            code.title()
+        ));
+    }
+    text
+}
+
+/// The OpenAPI document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::routes)
+        .split_for_parts();
+    document
+}

@@ -1,0 +1,54 @@
+//! The parameters many operations share (stat_id, dates, ids), parsed
+//! once, each error naming its field and carrying its problem code.
+
+use chrono::{NaiveDate, Utc};
+
+use super::error::{ApiError, Code, FieldError};
+use crate::domain::calendar;
+use crate::domain::stat_id::{StatId, StatIdError};
+
+/// Parses a `stat_id` path segment; a bad check digit is a 400, not a 404.
+pub fn parse_stat_id(text: &str) -> Result<StatId, ApiError> {
+    StatId::parse(text).map_err(|error| {
+        let code = match error {
+            StatIdError::CheckDigit => Code::StatIdCheckDigit,
+            _ => Code::StatIdMalformed,
+        };
+        ApiError::field(code, "stat_id", error.to_string())
+    })
+}
+
+/// Parses `as_of`; absent means today (UTC).
+pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
+    let Some(text) = text else {
+        return Ok(Utc::now().date_naive());
+    };
+    parse_day("as_of", text).map_err(|error| ApiError::fields(vec![error]))
+}
+
+/// Parses a date parameter given as YYYY-MM-DD, within the dates the
+/// register accepts; the error names the field.
+pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        let shown: String = text.chars().take(32).collect();
+        FieldError::coded(
+            Code::InvalidDate,
+            field,
+            format!("{shown:?} is not a date in the form YYYY-MM-DD"),
+        )
+    })?;
+    calendar::within_range(day)
+        .map_err(|reason| FieldError::coded(Code::DateOutOfRange, field, reason))
+}
+
+/// Parses a numeric id from the path (a load, a review item, a token):
+/// a whole number from 1 up.
+pub fn parse_id(field: &str, text: &str) -> Result<i64, ApiError> {
+    match text.parse::<i64>() {
+        Ok(id) if id >= 1 => Ok(id),
+        _ => Err(ApiError::invalid(
+            field,
+            format!("expected a whole number from 1 to {}", i64::MAX),
+        )),
+    }
+}
