@@ -74,3 +74,66 @@ async fn the_api_docs_work_without_internet() {
         .unwrap();
     assert!(redirect.status().is_redirection() || redirect.status().is_success());
 }
+
+#[actix_web::test]
+async fn a_method_a_route_does_not_have_is_405_with_allow() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/units/100000011", "GET"),
+        ("DELETE", "/api/v1/loads", "GET, POST"),
+        ("POST", "/health", "GET"),
+        ("PATCH", "/api/v1/tokens/7", "DELETE"),
+    ] {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut response = app
+            .client
+            .request(method.clone(), format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(
+            response.headers().get("allow").unwrap(),
+            allow,
+            "{method} {path}"
+        );
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "method_not_allowed");
+    }
+    let (status, problem) = app.get("/api/v1/nothing-here", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(problem["code"], "route_not_found");
+}
+
+#[actix_web::test]
+async fn every_answer_says_its_content_type_is_not_to_be_sniffed() {
+    let app = spawn_app().await;
+    for path in [
+        "/health",
+        "/api/v1/units/12345",
+        "/openapi.json",
+        "/nowhere",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers().get("x-content-type-options").unwrap(),
+            "nosniff",
+            "{path}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_description_lists_every_problem_code_with_its_status() {
+    let document = sanaw::api::openapi();
+    let description = document.info.description.expect("a description");
+    for code in sanaw::api::error::Code::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.status());
+        assert!(description.contains(&row), "{row} missing");
+    }
+}

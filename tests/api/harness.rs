@@ -61,6 +61,11 @@ impl Drop for ScratchDatabase {
 
 /// Starts the application on port 0 with a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with settings the test adjusts.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         sanaw::telemetry::init();
     }
@@ -75,6 +80,7 @@ pub async fn spawn_app() -> TestApp {
     .expect("settings");
     settings.http_workers = Some(1);
     settings.json_limit = 16 * 1024;
+    configure(&mut settings);
     let application = Application::build(&settings)
         .await
         .expect("application starts");

@@ -702,3 +702,40 @@ async fn uploads_queue_and_run_one_after_another_in_order() {
     assert!(found > 0, "{links}");
     assert!(tax["finished_at"].as_str() >= justice["finished_at"].as_str());
 }
+
+#[actix_web::test]
+async fn an_agency_sees_the_role_of_staff_not_their_names() {
+    let app = spawn_app().await;
+    let agency = app.token(Role::Agency).await;
+    let statistician = app
+        .db
+        .write(|conn| {
+            sanaw::store::tokens::create(conn, Role::Statistician, None, Some("Aýna Gurbanowa"))
+        })
+        .await
+        .expect("a token");
+    let load = app
+        .load(
+            "source=tax",
+            b"tin,name\n012345678901,Ak yol\n".to_vec(),
+            &statistician,
+        )
+        .await;
+    let id = load["id"].as_i64().unwrap();
+    assert!(
+        load["requested_by"].as_str().unwrap().contains("Aýna"),
+        "{load}"
+    );
+
+    let (status, seen) = app.get(&format!("/api/v1/loads/{id}"), Some(&agency)).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["requested_by"], "statistician", "{seen}");
+    let (_, listed) = app.get("/api/v1/loads", Some(&agency)).await;
+    assert!(!listed.to_string().contains("Aýna"), "{listed}");
+    // Timestamps are RFC 3339 with their offset, UTC.
+    for moment in [&seen["created_at"], &seen["finished_at"]] {
+        let text = moment.as_str().unwrap();
+        assert!(text.ends_with('Z'), "{text}");
+        chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339");
+    }
+}

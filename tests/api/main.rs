@@ -5,9 +5,11 @@
 //! one link step.
 
 mod bad_input;
+mod binary;
 mod classifications;
 mod crash;
 mod docs;
+mod faults;
 mod harness;
 mod loads;
 mod register;

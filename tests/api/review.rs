@@ -476,3 +476,38 @@ async fn decisions_and_queue_reads_are_checked() {
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
 }
+
+/// Decisions racing each other, and a load bringing the item's row again:
+/// exactly one decision applies, the others are told it was decided.
+#[actix_web::test]
+async fn of_concurrent_decisions_on_one_item_exactly_one_applies() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Statistician).await;
+    app.load_done("source=statistics", STRANGER, &token).await;
+    let item = open_items(&app, &token).await["items"][0]["id"].clone();
+    let units = app.unit_count().await;
+
+    let decisions =
+        (0..8).map(|_| decide(&app, &item, json!({"decision": "create"}), Some(&token)));
+    let reload = app.load("source=statistics", STRANGER, &token);
+    let (answers, reloaded) =
+        futures_util::future::join(futures_util::future::join_all(decisions), reload).await;
+
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    for (status, problem) in answers.iter().filter(|(status, _)| *status != 200) {
+        assert_eq!(*status, 409, "{problem}");
+        assert_eq!(problem["code"], "review_item_decided", "{problem}");
+    }
+    assert_eq!(reloaded["status"], "done", "{reloaded}");
+    assert_eq!(
+        app.unit_count().await,
+        units + 2,
+        "one legal unit and its enterprise"
+    );
+    assert_eq!(open_items(&app, &token).await["open"], 0);
+}

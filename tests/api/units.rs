@@ -194,6 +194,71 @@ async fn history_withholds_confidential_changes_from_the_public() {
     assert!(full.to_string().contains("\"employees\":99"));
 }
 
+/// A tax statement changing only turnover must not show, to the public,
+/// that or when it happened: no entry, and no `superseded_at` pointing at it.
+#[actix_web::test]
+async fn public_history_does_not_reveal_when_a_confidential_figure_changed() {
+    let app = spawn_app().await;
+    let (unit, _) = app
+        .legal_unit(justice("D3333333", "Bagtyýar", "2021-01-01"))
+        .await;
+    app.write(move |w| w.record(unit, &tax("123456789012", "Bagtyýar", "2022-01-01")))
+        .await;
+    let mut raised = tax("123456789012", "Bagtyýar", "2023-06-01");
+    raised.values.turnover = Some(99_999_999);
+    app.write(move |w| w.record(unit, &raised)).await;
+
+    let path = format!("/api/v1/units/{unit}/history");
+    let token = app.token(Role::Statistician).await;
+    let (_, full) = app.get(&path, Some(&token)).await;
+    let (_, public) = app.get(&path, None).await;
+    let changes = |history: &serde_json::Value| history["changes"].as_array().unwrap().clone();
+    let raise = changes(&full)
+        .into_iter()
+        .find(|entry| entry["changed"]["turnover"] == "999999.99")
+        .unwrap_or_else(|| panic!("staff see the raise: {full}"));
+    let public_changes = changes(&public);
+    assert_eq!(
+        public_changes.len(),
+        2,
+        "justice and tax's first word: {public}"
+    );
+    for entry in &public_changes {
+        assert!(!entry["changed"].as_object().unwrap().is_empty(), "{entry}");
+        assert_ne!(entry["seq"], raise["seq"], "{entry}");
+        assert_ne!(entry["superseded_at"], raise["recorded_at"], "{entry}");
+        assert_ne!(entry["recorded_at"], raise["recorded_at"], "{entry}");
+    }
+}
+
+#[actix_web::test]
+async fn dates_outside_1800_to_2100_are_refused_naming_the_parameter() {
+    let app = spawn_app().await;
+    let (unit, _) = app
+        .legal_unit(justice("D4444444", "Gadymy", "2021-01-01"))
+        .await;
+    for (path, field) in [
+        (format!("/api/v1/units/{unit}?as_of=0001-01-01"), "as_of"),
+        (
+            format!("/api/v1/units/{unit}/links?as_of=2101-01-01"),
+            "as_of",
+        ),
+        (
+            "/api/v1/units?registered_from=1799-12-31".to_owned(),
+            "registered_from",
+        ),
+    ] {
+        let (status, problem) = app.get(&path, None).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(problem["code"], "date_out_of_range", "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+    }
+    let (status, _) = app
+        .get(&format!("/api/v1/units/{unit}?as_of=1800-01-01"), None)
+        .await;
+    assert_eq!(status, 200);
+}
+
 #[actix_web::test]
 async fn links_connect_legal_unit_enterprise_local_unit_and_group() {
     let app = spawn_app().await;
