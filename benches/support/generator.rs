@@ -1,6 +1,6 @@
 //! Synthetic agency extracts with ground truth, for benchmarks and matcher
 //! tuning: `justice.csv`, `tax.csv` and `statistics.csv` in the formats of
-//! SOURCES.md, `truth.csv` (the entity behind every row, by line) and
+//! docs/SOURCES.md, `truth.csv` (the entity behind every row, by line) and
 //! `entities.csv` (the clean record of every entity).
 //!
 //! Std only, so that any bench or example can include it with `#[path]`.

@@ -52,12 +52,14 @@ pub struct CodeView {
 
 #[utoipa::path(
     tag = "reference",
-    params(("code" = String, Path, description = "A NACE Rev. 2.1 code at any level: `J`, `62`, `62.1`, `62.10` or `6210`")),
+    params(("code" = String, Path, pattern = r"^([A-Za-z]|[0-9]{2}|[0-9]{2}\.?[0-9]{1,2})$", description = "A NACE Rev. 2.1 code at any level: `J`, `62`, `62.1`, `62.10` or `6210`")),
     responses(
         (status = 200, description = "The code", body = CodeView),
         (status = 400, description = "Not a code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security((), ("bearer" = []))
 )]
 /// A NACE Rev. 2.1 code with title, level, parent and children.
 #[get("/classifications/nace/{code}")]
@@ -71,12 +73,14 @@ pub async fn get_nace(
 
 #[utoipa::path(
     tag = "reference",
-    params(("code" = String, Path, description = "An ISIC Rev. 4 code at any level: `J`, `62`, `620`, `6201`")),
+    params(("code" = String, Path, pattern = "^([A-Za-z]|[0-9]{2,4})$", description = "An ISIC Rev. 4 code at any level: `J`, `62`, `620`, `6201`")),
     responses(
         (status = 200, description = "The code", body = CodeView),
         (status = 400, description = "Not a code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    security((), ("bearer" = []))
 )]
 /// An ISIC Rev. 4 code with title, level, parent and children.
 #[get("/classifications/isic/{code}")]
@@ -115,7 +119,11 @@ async fn code_view(
 
 #[utoipa::path(
     tag = "reference",
-    responses((status = 200, description = "The sections of NACE Rev. 2.1", body = Vec<CodeBrief>))
+    responses(
+        (status = 200, description = "The sections of NACE Rev. 2.1", body = Vec<CodeBrief>),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
 )]
 /// The top level of NACE Rev. 2.1: its sections.
 #[get("/classifications/nace")]
@@ -134,7 +142,11 @@ pub async fn list_nace(
 
 #[utoipa::path(
     tag = "reference",
-    responses((status = 200, description = "The sections of ISIC Rev. 4", body = Vec<CodeBrief>))
+    responses(
+        (status = 200, description = "The sections of ISIC Rev. 4", body = Vec<CodeBrief>),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
 )]
 /// The top level of ISIC Rev. 4: its sections.
 #[get("/classifications/isic")]
@@ -168,7 +180,11 @@ pub struct LegalFormView {
 
 #[utoipa::path(
     tag = "reference",
-    responses((status = 200, description = "Every legal form", body = Vec<LegalFormView>))
+    responses(
+        (status = 200, description = "Every legal form", body = Vec<LegalFormView>),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
 )]
 /// The legal forms of Turkmenistan with their names and abbreviations.
 #[get("/legal-forms")]
@@ -203,7 +219,11 @@ pub struct RegionView {
 
 #[utoipa::path(
     tag = "reference",
-    responses((status = 200, description = "Every region", body = Vec<RegionView>))
+    responses(
+        (status = 200, description = "Every region", body = Vec<RegionView>),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = []))
 )]
 /// The regions of Turkmenistan (ISO 3166-2:TM).
 #[get("/regions")]

@@ -98,9 +98,10 @@ pub struct SearchView {
     responses(
         (status = 200, description = "Units found, best first", body = SearchView),
         (status = 400, description = "An invalid parameter, or a cursor of another query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`size_class` without a token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`size_class` without a token, or a token that is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`size_class` with a token that may not see confidential data", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Search is busy (too many searches waiting) or the index cannot be read: retry shortly", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The search index cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Search is busy (too many searches waiting): retry shortly", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
 )]
@@ -334,7 +335,9 @@ const DEFAULT_SUGGESTIONS: usize = 10;
     responses(
         (status = 200, description = "Units whose names start with what was typed, best first", body = Vec<Suggestion>),
         (status = 400, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Search is busy (too many searches waiting) or the index cannot be read: retry shortly", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The search index cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Search is busy (too many searches waiting): retry shortly", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
 )]

@@ -26,7 +26,8 @@ use crate::store::units::{self, Versions};
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AsOf {
-    /// `YYYY-MM-DD`: the unit as it was on that date (default: today, UTC).
+    /// `YYYY-MM-DD` from 1800-01-01 to 2100-12-31: the unit as it was on that date (default: today, UTC).
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     as_of: Option<String>,
 }
 
@@ -34,7 +35,7 @@ pub struct AsOf {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttributeView {
     /// The value: text, number, date, yes/no; money as a decimal string.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub value: serde_json::Value,
     /// The title of a coded value (activity, legal form, region).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +64,7 @@ pub struct AttributeView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OtherValue {
     /// The value.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub value: serde_json::Value,
     /// Its source.
     pub source: Source,
@@ -100,11 +101,11 @@ pub struct UnitView {
 
 #[utoipa::path(
     tag = "units",
-    params(("stat_id" = String, Path, description = "The unit's register id (9 digits, the last a check digit)"), AsOf),
+    params(("stat_id" = String, Path, pattern = "^[1-9][0-9]{8}$", example = "100000011", description = "The unit's register id: 9 digits, the last a check digit (spaces and hyphens are ignored)"), AsOf),
     responses(
         (status = 200, description = "The unit", body = UnitView),
         (status = 400, description = "Malformed stat_id or as_of", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
@@ -249,10 +250,11 @@ pub struct HistoryView {
 
 #[utoipa::path(
     tag = "units",
-    params(("stat_id" = String, Path, description = "The unit's register id")),
+    params(("stat_id" = String, Path, pattern = "^[1-9][0-9]{8}$", example = "100000011", description = "The unit's register id: 9 digits, the last a check digit (spaces and hyphens are ignored)")),
     responses(
         (status = 200, description = "The unit's history", body = HistoryView),
         (status = 400, description = "Malformed stat_id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))
@@ -388,10 +390,11 @@ pub struct LinksView {
 
 #[utoipa::path(
     tag = "units",
-    params(("stat_id" = String, Path, description = "The unit's register id"), AsOf),
+    params(("stat_id" = String, Path, pattern = "^[1-9][0-9]{8}$", example = "100000011", description = "The unit's register id: 9 digits, the last a check digit (spaces and hyphens are ignored)"), AsOf),
     responses(
         (status = 200, description = "Related units", body = LinksView),
         (status = 400, description = "Malformed stat_id or as_of", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = []))

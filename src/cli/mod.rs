@@ -1,4 +1,4 @@
-//! The `sanaw` command line (see CONTRACT.md): flags win over the environment.
+//! The `sanaw` command line (see docs/CONTRACT.md): flags win over the environment.
 
 mod progress;
 

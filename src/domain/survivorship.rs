@@ -46,7 +46,7 @@ impl Record {
     }
 }
 
-/// The order in which sources are trusted for an attribute (SOURCES.md).
+/// The order in which sources are trusted for an attribute (docs/SOURCES.md).
 ///
 /// The register's own staff come first: a statistician's decision is made
 /// with all sources in view.

@@ -1,4 +1,4 @@
-//! The links file of CONTRACT.md: which unit each accepted row of the latest
+//! The links file of docs/CONTRACT.md: which unit each accepted row of the latest
 //! load of each source was linked to, and how.
 
 use std::io::Write;
@@ -8,7 +8,7 @@ use crate::domain::stat_id::StatId;
 use crate::store::loads;
 use crate::store::{AnyConnection, StoreError};
 
-/// The header, exactly as CONTRACT.md gives it.
+/// The header, exactly as docs/CONTRACT.md gives it.
 pub const HEADER: [&str; 7] = [
     "source",
     "source_key",

@@ -71,7 +71,7 @@ pub enum LoadError {
     Store(#[from] StoreError),
 }
 
-/// The load report (SOURCES.md, "What a load must produce").
+/// The load report (docs/SOURCES.md, "What a load must produce").
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     /// The load.

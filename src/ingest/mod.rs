@@ -1,4 +1,4 @@
-//! Reading agency extracts (SOURCES.md): the file, then its values.
+//! Reading agency extracts (docs/SOURCES.md): the file, then its values.
 //!
 //! `extract` turns bytes of any accepted encoding and delimiter into rows
 //! with their line numbers; `value` parses the fields of a row. Neither

@@ -48,7 +48,7 @@ impl Method {
     }
 }
 
-/// Where the evidence draws its lines; see DESIGN.md, "Reconciliation".
+/// Where the evidence draws its lines; see docs/ARCHITECTURE.md, "Keys first, but not blindly".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     /// At or above: link.

@@ -1,4 +1,4 @@
-//! Real extracts are messy: one test per rule of SOURCES.md's common rules,
+//! Real extracts are messy: one test per rule of docs/SOURCES.md's common rules,
 //! each over an HTTP upload. Every load must account for every row
 //! (read = accepted + rejected) and name the line and reason of each
 //! rejected one; a file that cannot be read fails whole and changes nothing.

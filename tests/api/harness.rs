@@ -216,7 +216,7 @@ pub fn tax(tin: &str, name: &str, valid_from: &str) -> Statement {
     }
 }
 
-/// One row of the links export (CONTRACT.md, `sanaw export links`).
+/// One row of the links export (docs/CONTRACT.md, `sanaw export links`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkRow {
     pub source: String,

@@ -19,7 +19,7 @@ const SAMPLES: [(&str, &[u8], u8); 3] = [
     ("statistics", STATISTICS, b';'),
 ];
 
-/// The methods CONTRACT.md allows in the links export.
+/// The methods docs/CONTRACT.md allows in the links export.
 const METHODS: [&str; 7] = [
     "stat_id",
     "tin",

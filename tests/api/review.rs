@@ -292,7 +292,7 @@ async fn a_rejected_row_is_rejected_by_later_loads() {
     assert_eq!(app.unit_count().await, units);
 }
 
-/// CONTRACT.md: `unit_id` is empty only while a row is in review. A row
+/// docs/CONTRACT.md: `unit_id` is empty only while a row is in review. A row
 /// rejected in review is no longer in review, and has no unit.
 #[actix_web::test]
 async fn a_row_rejected_in_review_is_not_exported_as_a_manual_link_without_a_unit() {
