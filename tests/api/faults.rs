@@ -287,3 +287,65 @@ async fn wait_until_indexed(server: &Server, client: &awc::Client, units: u64) {
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[actix_web::test]
+async fn a_load_the_service_died_in_twice_is_not_started_again() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let database = ScratchDatabase::create();
+    let url = database.as_ref().map(|database| database.url.as_str());
+    let settings = Settings::new(folder.path().to_path_buf(), url, "").expect("settings");
+    let db = Database::open(&settings.database).expect("the database");
+    // Two loads the service was running when it died: one started once, one twice.
+    let mut ids = Vec::new();
+    for starts in [1, 2] {
+        let mut conn = db.writer().expect("a connection");
+        let id = loads::create(
+            &mut conn,
+            &loads::NewLoad {
+                source: sanaw::domain::source::Source::Justice,
+                file_name: None,
+                dry_run: false,
+                effective_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                encoding: None,
+                requested_by: None,
+                status: loads::LoadStatus::Queued,
+                now: chrono::Utc::now().naive_utc(),
+            },
+        )
+        .expect("a load");
+        for _ in 0..starts {
+            loads::start_attempt(&mut conn, id).expect("a start");
+        }
+        let uploads = settings.uploads_dir();
+        std::fs::create_dir_all(&uploads).expect("the uploads folder");
+        std::fs::write(
+            uploads.join(format!("{id}.csv")),
+            companies(starts * 100, 3),
+        )
+        .expect("the upload");
+        ids.push(id);
+    }
+    drop(db);
+
+    let client = awc::Client::default();
+    let server = Server::start(folder.path(), url);
+    server.wait_until_up(&client).await;
+    let db = Database::open(&settings.database).expect("the database");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (once, twice) = loop {
+        let mut conn = db.reader().expect("a connection");
+        let once = loads::find(&mut conn, ids[0]).unwrap().unwrap();
+        let twice = loads::find(&mut conn, ids[1]).unwrap().unwrap();
+        if once.status == "done" || once.status == "failed" {
+            break (once, twice);
+        }
+        assert!(Instant::now() < deadline, "the requeued load never ran");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(once.status, "done", "started once: run again {once:?}");
+    assert_eq!(twice.status, "failed", "{twice:?}");
+    assert!(twice.error.unwrap().contains("not tried again"));
+    let units = db.read(sanaw::store::units::count).await.unwrap();
+    assert_eq!(units, 6, "only the load started once wrote its 3 companies");
+    server.kill_9();
+}
