@@ -9,6 +9,7 @@ mod classifications;
 mod crash;
 mod docs;
 mod harness;
+mod hostile;
 mod loads;
 mod register;
 mod review;
