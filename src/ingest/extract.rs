@@ -1,8 +1,15 @@
 //! An extract file as rows: encoding, delimiter and header detected,
 //! streamed, each row with its line number (the header is line 1).
+//!
+//! Records are parsed into buffers of a fixed size, so no file, however
+//! hostile, makes the reader hold more than they do: a row past the bounds
+//! below is read to its end without being kept and rejected with its line;
+//! a header past them makes the file unusable.
 
 use std::collections::HashMap;
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
+
+use csv_core::{ReadRecordResult, Terminator};
 
 use crate::domain::text_enum;
 
@@ -12,6 +19,27 @@ use super::cp1251;
 const SNIFF_BYTES: usize = 64 * 1024;
 /// A field longer than this is refused (names and addresses are far shorter).
 pub const MAX_FIELD_CHARS: usize = 1_000;
+/// The most bytes a row's fields may take as UTF-8, quotes and delimiters
+/// not counted. The widest source (tax) has 13 columns: even every one of
+/// them at `MAX_FIELD_CHARS` characters of 4 bytes takes 52,000 bytes; the
+/// longest row of the bundled samples takes 227.
+pub const MAX_ROW_BYTES: usize = 64 * 1024;
+/// The most bytes the header's column names may take; the longest header
+/// of the bundled samples takes 151.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The most columns a header, and so fields a row, may have; the widest
+/// source has 13.
+pub const MAX_COLUMNS: usize = 256;
+/// The longest column name, in characters; the contract's longest,
+/// `tax_registration_date`, has 21.
+pub const MAX_COLUMN_NAME_CHARS: usize = 64;
+/// How much of the text is read from the file at a time.
+const READ_BYTES: usize = 64 * 1024;
+/// Why a row that is not UTF-8 is rejected, with the way out.
+const NOT_UTF8: &str = "not valid UTF-8 (give --encoding windows-1251 for a Cyrillic code page)";
+
+// The header is read into the rows' buffer.
+const _: () = assert!(MAX_HEADER_BYTES <= MAX_ROW_BYTES);
 
 text_enum! {
     /// The character encodings the agencies use.
@@ -41,6 +69,15 @@ pub enum FileError {
     /// The header itself cannot be parsed.
     #[error("unreadable header: {0}")]
     Header(String),
+    /// The header is longer than any extract's.
+    #[error("the header is longer than {MAX_HEADER_BYTES} bytes: expected a line of column names")]
+    HeaderTooLong,
+    /// The header has more columns than any extract.
+    #[error("the header has more than {MAX_COLUMNS} columns")]
+    TooManyColumns,
+    /// A column name longer than any extract's (its beginning is kept).
+    #[error("the header's column {0:?}… is longer than {MAX_COLUMN_NAME_CHARS} characters")]
+    ColumnNameTooLong(String),
     /// Reading failed.
     #[error("cannot read the file: {0}")]
     Io(#[from] io::Error),
@@ -63,20 +100,30 @@ pub struct RowError {
 pub struct Row {
     /// The line the row starts on (header = 1).
     pub line: u64,
-    record: csv::StringRecord,
+    /// The fields end to end. With `ends`, two allocations a row, each of
+    /// its exact size (the csv crate grew both by doubling from 4 bytes).
+    text: Box<str>,
+    /// Where each field ends in `text`.
+    ends: Box<[usize]>,
 }
 
 impl Row {
     /// A field by column index, trimmed; `None` when empty.
     pub fn get(&self, index: Option<usize>) -> Option<&str> {
-        let value = self.record.get(index?)?.trim();
+        let position = index?;
+        let end = *self.ends.get(position)?;
+        let start = match position {
+            0 => 0,
+            _ => self.ends[position - 1],
+        };
+        let value = self.text[start..end].trim();
         (!value.is_empty()).then_some(value)
     }
 }
 
 /// An open extract: its header, and its rows as an iterator.
 pub struct Extract {
-    records: csv::StringRecordsIntoIter<Box<dyn Read + Send>>,
+    records: Records,
     columns: Vec<String>,
     index: HashMap<String, usize>,
     /// The encoding detected or given.
@@ -106,24 +153,15 @@ impl Extract {
             return Err(FileError::Empty);
         }
         let encoding = encoding.unwrap_or_else(|| detect_encoding(&prefix, bom));
+        // Windows-1251 leaves ASCII as it is: the raw bytes tell the delimiter.
+        let delimiter = sniff_delimiter(&prefix);
         let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix).chain(input));
         let text: Box<dyn Read + Send> = match encoding {
             Encoding::Utf8 => rest,
             Encoding::Windows1251 => Box::new(Cp1251Reader::new(rest)),
         };
-        let (delimiter, text) = sniff_delimiter(text)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            // Only `\n` ends a record: the csv crate counts a CRLF file's
-            // lines one short otherwise. A stray `\r` is trimmed with the field.
-            .terminator(csv::Terminator::Any(b'\n'))
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(text);
-        let header = reader
-            .headers()
-            .map_err(|e| FileError::Header(e.to_string()))?;
-        let columns: Vec<String> = header.iter().map(|c| c.trim().to_lowercase()).collect();
+        let mut records = Records::new(text, delimiter);
+        let columns = read_header(&mut records)?;
         let mut index = HashMap::new();
         for (position, column) in columns.iter().enumerate() {
             if column.is_empty() {
@@ -134,7 +172,7 @@ impl Extract {
             }
         }
         Ok(Extract {
-            records: reader.into_records(),
+            records,
             columns,
             index,
             encoding,
@@ -164,61 +202,254 @@ impl Extract {
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
+
+    /// Checks a record read against the header and the rules for fields.
+    fn row(&self, record: Record) -> Result<Row, RowError> {
+        let reject = |line: u64, position: Option<usize>, reason: String| RowError {
+            line,
+            column: position.map(|p| self.columns[p].clone()),
+            reason,
+        };
+        let (line, bytes, count) = match record {
+            Record::Fits { line, bytes, count } => (line, bytes, count),
+            Record::Over {
+                line,
+                bound: Bound::Bytes,
+            } => {
+                let reason = format!("the row is longer than {MAX_ROW_BYTES} bytes");
+                return Err(reject(line, None, reason));
+            }
+            Record::Over {
+                line,
+                bound: Bound::Fields,
+            } => {
+                let expected = self.columns.len();
+                let reason = format!("expected {expected} fields, found more than {MAX_COLUMNS}");
+                return Err(reject(line, None, reason));
+            }
+        };
+        let Some((text, ends)) = self.records.as_text(bytes, count) else {
+            return Err(reject(line, None, NOT_UTF8.to_owned()));
+        };
+        if count != self.columns.len() {
+            let reason = format!("expected {} fields, found {count}", self.columns.len());
+            return Err(reject(line, None, reason));
+        }
+        if let Some(position) = split(text, ends).position(longer_than_allowed) {
+            let reason = format!("longer than {MAX_FIELD_CHARS} characters");
+            return Err(reject(line, Some(position), reason));
+        }
+        // Binary garbage past the sniffed beginning: refuse the row, never store a NUL.
+        if let Some(position) = split(text, ends).position(|f| f.contains('\0')) {
+            let reason = "contains a NUL byte: not text".to_owned();
+            return Err(reject(line, Some(position), reason));
+        }
+        Ok(Row {
+            line,
+            text: text.into(),
+            ends: ends.into(),
+        })
+    }
 }
 
 impl Iterator for Extract {
     type Item = Result<Row, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let record = match self.records.next()? {
-            Ok(record) => record,
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                let reason = match error.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "not valid UTF-8 (give --encoding windows-1251 for a Cyrillic code page)"
-                            .to_owned()
-                    }
-                    _ => error.to_string(),
-                };
-                return Some(Err(RowError {
-                    line,
-                    column: None,
-                    reason,
-                }));
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != self.columns.len() {
-            return Some(Err(RowError {
-                line,
+        match self.records.read(MAX_ROW_BYTES, MAX_COLUMNS) {
+            Ok(Some(record)) => Some(self.row(record)),
+            Ok(None) => None,
+            Err(error) => Some(Err(RowError {
+                line: self.records.line(),
                 column: None,
-                reason: format!(
-                    "expected {} fields, found {}",
-                    self.columns.len(),
-                    record.len()
-                ),
-            }));
+                reason: format!("cannot read the file: {error}"),
+            })),
         }
-        if let Some(position) = record
-            .iter()
-            .position(|f| f.chars().count() > MAX_FIELD_CHARS)
-        {
-            return Some(Err(RowError {
-                line,
-                column: Some(self.columns[position].clone()),
-                reason: format!("longer than {MAX_FIELD_CHARS} characters"),
-            }));
+    }
+}
+
+/// Reads the header within its bounds: the column names, trimmed and lowercased.
+fn read_header(records: &mut Records) -> Result<Vec<String>, FileError> {
+    let (bytes, count) = match records.read(MAX_HEADER_BYTES, MAX_COLUMNS)? {
+        Some(Record::Fits { bytes, count, .. }) => (bytes, count),
+        Some(Record::Over {
+            bound: Bound::Bytes,
+            ..
+        }) => return Err(FileError::HeaderTooLong),
+        Some(Record::Over {
+            bound: Bound::Fields,
+            ..
+        }) => return Err(FileError::TooManyColumns),
+        None => return Err(FileError::Empty),
+    };
+    let (text, ends) = records
+        .as_text(bytes, count)
+        .ok_or_else(|| FileError::Header(NOT_UTF8.to_owned()))?;
+    let mut columns = Vec::with_capacity(count);
+    for name in split(text, ends).map(str::trim) {
+        if name.chars().count() > MAX_COLUMN_NAME_CHARS {
+            let beginning = name.chars().take(MAX_COLUMN_NAME_CHARS).collect();
+            return Err(FileError::ColumnNameTooLong(beginning));
         }
-        // Binary garbage past the sniffed beginning: refuse the row, never store a NUL.
-        if let Some(position) = record.iter().position(|f| f.contains('\0')) {
-            return Some(Err(RowError {
-                line,
-                column: Some(self.columns[position].clone()),
-                reason: "contains a NUL byte: not text".to_owned(),
-            }));
+        columns.push(name.to_lowercase());
+    }
+    Ok(columns)
+}
+
+/// A record's fields, given the text they take end to end and where each ends.
+fn split<'a>(text: &'a str, ends: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
+    let starts = std::iter::once(0).chain(ends.iter().copied());
+    starts.zip(ends).map(|(start, end)| &text[start..*end])
+}
+
+/// Whether a field has more than `MAX_FIELD_CHARS` characters (counted
+/// only when its bytes could be that many).
+fn longer_than_allowed(field: &str) -> bool {
+    field.len() > MAX_FIELD_CHARS && field.chars().count() > MAX_FIELD_CHARS
+}
+
+/// Which bound a record went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    /// Its fields take more bytes than allowed.
+    Bytes,
+    /// It has more fields than allowed.
+    Fields,
+}
+
+/// One record as the parser found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    /// Within the bounds: its fields are in the parser's buffers.
+    Fits {
+        /// The line it starts on.
+        line: u64,
+        /// The bytes its fields take in `Records::fields`.
+        bytes: usize,
+        /// How many fields it has.
+        count: usize,
+    },
+    /// Past a bound: read to its end, nothing of it kept.
+    Over {
+        /// The line it starts on.
+        line: u64,
+        /// The bound it went past.
+        bound: Bound,
+    },
+}
+
+/// The CSV parser over the text, with buffers of a fixed size allocated
+/// once: a record that does not fit is read on to its end into the same
+/// buffers and reported, never grown into.
+struct Records {
+    text: BufReader<Box<dyn Read + Send>>,
+    parser: csv_core::Reader,
+    /// The fields of the record read last, end to end; one byte more than
+    /// a row may take, so that filling it tells the row is too long.
+    fields: Box<[u8]>,
+    /// Where each field of the record read last ends in `fields`.
+    ends: Box<[usize]>,
+    /// The end of the text, or a read error: nothing more will be read.
+    finished: bool,
+}
+
+impl Records {
+    /// A parser of `text`, its fields separated by `delimiter`.
+    fn new(text: Box<dyn Read + Send>, delimiter: u8) -> Self {
+        let parser = csv_core::ReaderBuilder::new()
+            .delimiter(delimiter)
+            // Only `\n` ends a record: with `\r` ending one too, a CRLF file's
+            // lines are counted one short. A stray `\r` is trimmed with the field.
+            .terminator(Terminator::Any(b'\n'))
+            .build();
+        Records {
+            text: BufReader::with_capacity(READ_BYTES, text),
+            parser,
+            fields: vec![0; MAX_ROW_BYTES + 1].into_boxed_slice(),
+            ends: vec![0; MAX_COLUMNS].into_boxed_slice(),
+            finished: false,
         }
-        Some(Ok(Row { line, record }))
+    }
+
+    /// Reads the next record, of at most `max_bytes` in at most
+    /// `max_fields` fields; `None` at the end of the text.
+    fn read(&mut self, max_bytes: usize, max_fields: usize) -> io::Result<Option<Record>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let record = self.parse(max_bytes, max_fields);
+        // After an error, stop: the iterator ends rather than retry for ever.
+        self.finished = !matches!(record, Ok(Some(_)));
+        record
+    }
+
+    /// Reads one record, as `read` says, from the start of a record.
+    fn parse(&mut self, max_bytes: usize, max_fields: usize) -> io::Result<Option<Record>> {
+        self.skip_blank_lines()?;
+        let line = self.parser.line();
+        let (mut bytes, mut count) = (0, 0);
+        let mut over = None;
+        loop {
+            let input = self.text.fill_buf()?;
+            let (result, read, written, ended) = self.parser.read_record(
+                input,
+                &mut self.fields[bytes..=max_bytes],
+                &mut self.ends[count..max_fields],
+            );
+            self.text.consume(read);
+            bytes += written;
+            count += ended;
+            // Past a bound, the rest of the record is read over what was read
+            // of it: the record is rejected whole, and memory stays as it was.
+            if bytes > max_bytes {
+                over = over.or(Some(Bound::Bytes));
+                bytes = 0;
+            }
+            match result {
+                ReadRecordResult::InputEmpty | ReadRecordResult::OutputFull => {}
+                ReadRecordResult::OutputEndsFull => {
+                    over = over.or(Some(Bound::Fields));
+                    count = 0;
+                }
+                ReadRecordResult::Record => {
+                    return Ok(Some(match over {
+                        None => Record::Fits { line, bytes, count },
+                        Some(bound) => Record::Over { line, bound },
+                    }));
+                }
+                ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+
+    /// The line the parser is on.
+    fn line(&self) -> u64 {
+        self.parser.line()
+    }
+
+    /// Steps over empty lines before a record, so that the line taken for
+    /// it is the one it starts on (the parser would skip them later).
+    fn skip_blank_lines(&mut self) -> io::Result<()> {
+        loop {
+            let input = self.text.fill_buf()?;
+            let blank = input.iter().take_while(|byte| **byte == b'\n').count();
+            if blank == 0 {
+                return Ok(());
+            }
+            self.text.consume(blank);
+            self.parser.set_line(self.parser.line() + blank as u64);
+        }
+    }
+
+    /// The fields of the record read last as text, and where each ends;
+    /// `None` unless every field is UTF-8.
+    fn as_text(&self, bytes: usize, count: usize) -> Option<(&str, &[usize])> {
+        let text = std::str::from_utf8(&self.fields[..bytes]).ok()?;
+        let ends = &self.ends[..count];
+        // Two fields of broken UTF-8 can make a valid character end to end.
+        ends.iter()
+            .all(|end| text.is_char_boundary(*end))
+            .then_some((text, ends))
     }
 }
 
@@ -287,18 +518,14 @@ fn detect_encoding(prefix: &[u8], bom: bool) -> Encoding {
     }
 }
 
-/// Finds the delimiter from the header line: `;` when it has more
-/// semicolons than commas outside quotes, else `,`. Returns the text whole.
-fn sniff_delimiter(
-    mut text: Box<dyn Read + Send>,
-) -> Result<(u8, Box<dyn Read + Send>), FileError> {
-    let mut head = Vec::new();
-    let mut byte = [0_u8; 1];
+/// Finds the delimiter from the header line at the beginning of the file:
+/// `;` when it has more semicolons than commas outside quotes, else `,`.
+/// A header longer than the beginning is refused when it is read.
+fn sniff_delimiter(beginning: &[u8]) -> u8 {
     let mut in_quotes = false;
     let (mut commas, mut semicolons) = (0, 0);
-    while text.read(&mut byte)? == 1 {
-        head.push(byte[0]);
-        match byte[0] {
+    for byte in beginning {
+        match byte {
             b'"' => in_quotes = !in_quotes,
             b',' if !in_quotes => commas += 1,
             b';' if !in_quotes => semicolons += 1,
@@ -306,8 +533,11 @@ fn sniff_delimiter(
             _ => {}
         }
     }
-    let delimiter = if semicolons > commas { b';' } else { b',' };
-    Ok((delimiter, Box::new(io::Cursor::new(head).chain(text))))
+    if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
 }
 
 /// Decodes Windows-1251 to UTF-8 as it is read.
@@ -355,9 +585,13 @@ mod tests {
         Extract::open(io::Cursor::new(bytes.to_vec()), None)
     }
 
+    fn fields(row: &Row) -> Vec<String> {
+        split(&row.text, &row.ends).map(str::to_owned).collect()
+    }
+
     fn rows(extract: Extract) -> Vec<Result<(u64, Vec<String>), RowError>> {
         extract
-            .map(|row| row.map(|row| (row.line, row.record.iter().map(str::to_owned).collect())))
+            .map(|row| row.map(|row| (row.line, fields(&row))))
             .collect()
     }
 
@@ -479,5 +713,128 @@ mod tests {
             let errors: Vec<_> = rows.iter().filter_map(|r| r.as_ref().err()).collect();
             assert!(errors.is_empty(), "{source}: {errors:?}");
         }
+    }
+
+    /// Lines of `a,b` rows around `middle`, which starts on line 3.
+    fn around(middle: &str) -> Vec<u8> {
+        format!("a,b\n1,2\n{middle}\n3,4\n").into_bytes()
+    }
+
+    fn line_and_reason(row: &Result<(u64, Vec<String>), RowError>) -> (u64, Option<&str>, &str) {
+        let error = row.as_ref().unwrap_err();
+        (error.line, error.column.as_deref(), error.reason.as_str())
+    }
+
+    const ROW_TOO_LONG: &str = "the row is longer than 65536 bytes";
+
+    #[test]
+    fn a_huge_row_is_rejected_alone_and_the_file_goes_on() {
+        let huge = format!("{},x", "y".repeat(4 * MAX_ROW_BYTES));
+        let rows = rows(open(&around(&huge)).unwrap());
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0], Ok((2, vec!["1".into(), "2".into()])));
+        assert_eq!(line_and_reason(&rows[1]), (3, None, ROW_TOO_LONG));
+        assert_eq!(rows[2], Ok((4, vec!["3".into(), "4".into()])));
+    }
+
+    #[test]
+    fn a_huge_quoted_field_over_many_lines_keeps_later_lines_right() {
+        let huge = format!("1,\"{}\"", "many words\n".repeat(MAX_ROW_BYTES / 5));
+        let newlines = (MAX_ROW_BYTES / 5) as u64;
+        let rows = rows(open(&around(&huge)).unwrap());
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].as_ref().unwrap().0, 2);
+        assert_eq!(line_and_reason(&rows[1]), (3, None, ROW_TOO_LONG));
+        assert_eq!(rows[2], Ok((4 + newlines, vec!["3".into(), "4".into()])));
+    }
+
+    #[test]
+    fn a_huge_last_row_without_a_newline_is_rejected() {
+        let text = format!("a,b\n1,2\n{}", "z".repeat(2 * MAX_ROW_BYTES));
+        let rows = rows(open(text.as_bytes()).unwrap());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(line_and_reason(&rows[1]), (3, None, ROW_TOO_LONG));
+    }
+
+    #[test]
+    fn a_row_of_a_million_fields_is_rejected() {
+        let rows = rows(open(&around(&",".repeat(999_999))).unwrap());
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            line_and_reason(&rows[1]),
+            (3, None, "expected 2 fields, found more than 256")
+        );
+        assert_eq!(rows[2].as_ref().unwrap().0, 4);
+    }
+
+    #[test]
+    fn a_row_may_take_exactly_its_bound_and_not_a_byte_more() {
+        // 128 fields of 512 bytes: 65,536 bytes, each field under MAX_FIELD_CHARS.
+        let header = (0..128).map(|n| format!("c{n}")).collect::<Vec<_>>();
+        let fields = vec!["x".repeat(512); 128];
+        let exact = fields.join(",");
+        let over = format!("{exact}x");
+        let text = format!("{}\n{exact}\n{over}\n", header.join(","));
+        let rows = rows(open(text.as_bytes()).unwrap());
+        assert_eq!(rows[0].as_ref().unwrap().1, fields);
+        assert_eq!(line_and_reason(&rows[1]), (3, None, ROW_TOO_LONG));
+    }
+
+    #[test]
+    fn a_huge_header_makes_the_file_unusable() {
+        let text = format!("a,{}\n1,2\n", "b".repeat(MAX_HEADER_BYTES));
+        let error = open(text.as_bytes()).err().unwrap();
+        assert!(matches!(error, FileError::HeaderTooLong), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the header is longer than 16384 bytes: expected a line of column names"
+        );
+        // Longer than the part of the file sniffed for the delimiter, too.
+        let longer = format!("{}\n1\n", "x".repeat(4 * SNIFF_BYTES));
+        assert!(matches!(
+            open(longer.as_bytes()),
+            Err(FileError::HeaderTooLong)
+        ));
+    }
+
+    #[test]
+    fn a_header_of_a_million_columns_makes_the_file_unusable() {
+        let text = format!("{}\n1\n", ",".repeat(999_999));
+        let error = open(text.as_bytes()).err().unwrap();
+        assert!(matches!(error, FileError::TooManyColumns), "{error:?}");
+        assert_eq!(error.to_string(), "the header has more than 256 columns");
+        let widest: Vec<String> = (0..MAX_COLUMNS).map(|n| format!("c{n}")).collect();
+        let extract = open(format!("{}\n", widest.join(",")).as_bytes()).unwrap();
+        assert_eq!(extract.columns(), widest);
+    }
+
+    #[test]
+    fn a_column_name_too_long_makes_the_file_unusable() {
+        let longest = "n".repeat(MAX_COLUMN_NAME_CHARS);
+        let extract = open(format!("a,{longest}\n").as_bytes()).unwrap();
+        assert_eq!(extract.column(&longest), Some(1));
+        let text = format!("a, {longest}é \n");
+        let error = open(text.as_bytes()).err().unwrap();
+        let FileError::ColumnNameTooLong(beginning) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(beginning, &longest);
+        assert!(error.to_string().ends_with("is longer than 64 characters"));
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_and_a_row_keeps_the_line_it_starts_on() {
+        let rows = rows(open(b"\na,b\n\n\n1,2\n\n3,4").unwrap());
+        let lines: Vec<u64> = rows.iter().map(|r| r.as_ref().unwrap().0).collect();
+        assert_eq!(lines, [5, 7]);
+    }
+
+    #[test]
+    fn fields_whose_broken_bytes_join_into_a_character_are_not_utf8() {
+        // 0xD0 0x90 is "А": split between two fields, neither is text.
+        let input = io::Cursor::new(b"a,b\n\xD0,\x90\n1,2\n".to_vec());
+        let rows = rows(Extract::open(input, Some(Encoding::Utf8)).unwrap());
+        assert_eq!(line_and_reason(&rows[0]), (2, None, NOT_UTF8));
+        assert_eq!(rows[1].as_ref().unwrap().0, 3);
     }
 }

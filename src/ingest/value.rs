@@ -3,17 +3,20 @@
 
 use chrono::NaiveDate;
 
-/// `YYYY-MM-DD` or `DD.MM.YYYY`.
+use crate::domain::calendar;
+
+/// `YYYY-MM-DD` or `DD.MM.YYYY`, within the span of dates the register accepts.
 pub fn date(text: &str) -> Result<NaiveDate, String> {
     let trimmed = text.trim();
-    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+    let parsed = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(trimmed, "%d.%m.%Y"))
         .map_err(|_| {
             format!(
                 "{:?} is not a date (expected YYYY-MM-DD or DD.MM.YYYY)",
                 cut(trimmed)
             )
-        })
+        })?;
+    calendar::within_range(parsed)
 }
 
 /// An amount in manats as minor units (1/100): `1234.5`, `1 234,50`, `-3`.
@@ -99,6 +102,26 @@ mod tests {
         assert_eq!(date("26.09.2008"), Ok(expected));
         assert!(date("2008-02-30").is_err());
         assert!(date("09/26/2008").unwrap_err().contains("YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn dates_outside_the_register_span_are_refused() {
+        for outside in ["0001-01-01", "2101-01-01", "31.12.1799", "1799-12-31"] {
+            let reason = date(outside).unwrap_err();
+            assert!(
+                reason.ends_with(
+                    "is outside the dates the register accepts (1800-01-01 to 2100-12-31)"
+                ),
+                "{outside}: {reason}"
+            );
+        }
+        assert!(date("31.12.1799").unwrap_err().starts_with("1799-12-31 "));
+        let first = NaiveDate::from_ymd_opt(1800, 1, 1);
+        let last = NaiveDate::from_ymd_opt(2100, 12, 31);
+        assert_eq!(date("1800-01-01").ok(), first);
+        assert_eq!(date("01.01.1800").ok(), first);
+        assert_eq!(date("2100-12-31").ok(), last);
+        assert_eq!(date("31.12.2100").ok(), last);
     }
 
     #[test]

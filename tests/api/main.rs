@@ -11,6 +11,7 @@ mod crash;
 mod docs;
 mod faults;
 mod harness;
+mod hostile;
 mod loads;
 mod register;
 mod review;
