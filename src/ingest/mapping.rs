@@ -1,6 +1,6 @@
 //! From a row of an agency extract to what that source says about a unit.
 //!
-//! Each source has its columns (SOURCES.md); this checks the required ones
+//! Each source has its columns (docs/SOURCES.md); this checks the required ones
 //! once per file, then validates and converts every row. A value that cannot
 //! be used rejects the row with its column and reason; a value the register
 //! merely does not recognise (a region, a legal form) is kept as a note.
