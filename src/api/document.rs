@@ -38,6 +38,35 @@ impl utoipa::Modify for Described {
     }
 }
 
+/// Completes the document once utoipa has collected every route's schemas.
+pub(super) fn finished(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    if let Some(components) = document.components.as_mut() {
+        for name in CLOSED_VARIANTS {
+            close_variants(components, name);
+        }
+    }
+    document
+}
+
+/// Request bodies that are tagged enums whose variants take no other fields.
+const CLOSED_VARIANTS: [&str; 2] = ["Decision", "NewToken"];
+
+/// Marks each variant of a tagged enum's schema `additionalProperties:
+/// false`, as serde's `deny_unknown_fields` makes the server behave: utoipa
+/// carries that attribute onto structs but not onto an enum's variants.
+fn close_variants(components: &mut utoipa::openapi::Components, name: &str) {
+    use utoipa::openapi::schema::{AdditionalProperties, Schema};
+    use utoipa::openapi::RefOr;
+    let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get_mut(name) else {
+        return;
+    };
+    for variant in &mut one_of.items {
+        if let RefOr::T(Schema::Object(object)) = variant {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
+    }
+}
+
 const INTRODUCTION: &str = "\
 Statistical Business Register: statistical units with their history, \
 reconciled from the tax, justice and statistics extracts.
@@ -85,5 +114,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(super::routes)
         .split_for_parts();
-    document
+    finished(document)
 }

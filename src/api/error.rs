@@ -361,21 +361,32 @@ pub fn json_error(error: actix_web::error::JsonPayloadError, limit: usize) -> Ap
             "expected a body of Content-Type application/json",
         ),
         E::Deserialize(inner) => {
-            let at = format!("line {} column {}", inner.line(), inner.column());
-            ApiError::field(Code::InvalidBody, "body", format!("{inner} (at {at})"))
+            let message = inner.to_string();
+            let field = named_in(&message, "missing field `")
+                .or_else(|| named_in(&message, "unknown field `"))
+                .unwrap_or_else(|| "body".to_owned());
+            let code = if message.starts_with("missing field") {
+                Code::MissingValue
+            } else {
+                Code::InvalidBody
+            };
+            ApiError::field(code, field, message)
         }
         other => ApiError::field(Code::InvalidBody, "body", other.to_string()),
     }
+}
+
+/// The name serde quotes after `prefix` in an error message, if it does.
+pub fn named_in(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.split_once(prefix)?.1;
+    Some(rest.split('`').next()?.to_owned())
 }
 
 /// Maps query-string errors (unknown or malformed parameters) to problems,
 /// naming the parameter when serde does.
 pub fn query_error(error: actix_web::error::QueryPayloadError) -> ApiError {
     let message = error.to_string();
-    let named = |prefix: &str| {
-        let rest = message.split_once(prefix)?.1;
-        Some(rest.split('`').next()?.to_owned())
-    };
+    let named = |prefix: &str| named_in(&message, prefix);
     if let Some(field) = named("unknown field `") {
         return ApiError::field(
             Code::UnknownParameter,

@@ -38,7 +38,7 @@ pub struct UploadQuery {
     #[serde(default)]
     pub dry_run: bool,
     /// From when the extract's statements hold (YYYY-MM-DD, 1800-01-01 to 2100-12-31); default today.
-    #[param(value_type = Option<String>, format = Date)]
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub effective_date: Option<String>,
     /// The file's name, for the load list (up to 200 characters).
     #[param(max_length = 200)]
@@ -47,6 +47,20 @@ pub struct UploadQuery {
     #[param(inline, value_type = Option<Encoding>)]
     pub encoding: Option<String>,
 }
+
+/// An extract as uploaded: the CSV file's text, never empty.
+pub struct CsvExtract;
+
+impl utoipa::PartialSchema for CsvExtract {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .into()
+    }
+}
+
+impl ToSchema for CsvExtract {}
 
 /// The sources whose extracts can be loaded.
 #[derive(ToSchema)]
@@ -222,7 +236,7 @@ fn parse_upload(query: &UploadQuery, caller: &Caller) -> Result<Upload, ApiError
 #[utoipa::path(
     tag = "loads",
     params(UploadQuery),
-    request_body(content = String, content_type = "text/csv", description = "The extract, in the format of docs/SOURCES.md"),
+    request_body(content = CsvExtract, content_type = "text/csv", description = "The extract, in the format of docs/SOURCES.md"),
     responses(
         (status = 202, description = "Queued; poll the location", body = Accepted),
         (status = 400, description = "Invalid parameters, or an empty or broken upload", body = Problem, content_type = "application/problem+json"),

@@ -108,6 +108,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|e, _| error::path_error(e).into()))
         .configure(routes)
         .split_for_parts();
+    let document = document::finished(document);
     let routes = std::sync::Arc::new(Routes::of(&document));
     let served = document.clone();
     app.route(

@@ -29,14 +29,24 @@ pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
 /// Parses a date parameter given as YYYY-MM-DD, within the dates the
 /// register accepts; the error names the field.
 pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+    let invalid = || {
         let shown: String = text.chars().take(32).collect();
         FieldError::coded(
             Code::InvalidDate,
             field,
             format!("{shown:?} is not a date in the form YYYY-MM-DD"),
         )
-    })?;
+    };
+    // chrono would also take `2024-1-1` or `+2024-01-01`: the form is exact.
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(at, byte)| match at {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err(invalid());
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| invalid())?;
     calendar::within_range(day)
         .map_err(|reason| FieldError::coded(Code::DateOutOfRange, field, reason))
 }
@@ -50,5 +60,30 @@ pub fn parse_id(field: &str, text: &str) -> Result<i64, ApiError> {
             field,
             format!("expected a whole number from 1 to {}", i64::MAX),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_exactly_yyyy_mm_dd_within_the_register_dates() {
+        assert_eq!(
+            parse_day("as_of", "2024-02-29").unwrap(),
+            NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+        );
+        for text in [
+            "2024-1-1",
+            "+2024-01-01",
+            "2024-02-30",
+            "31.12.2024",
+            " 2024-01-01",
+        ] {
+            let error = parse_day("as_of", text).unwrap_err();
+            assert_eq!(error.code, Code::InvalidDate, "{text}");
+        }
+        let error = parse_day("as_of", "0001-01-01").unwrap_err();
+        assert_eq!(error.code, Code::DateOutOfRange);
     }
 }

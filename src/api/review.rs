@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
-use super::error::{ApiError, Code, Problem};
+use super::error::{named_in, ApiError, Code, Problem};
 use super::loads::{who, LoadSource};
 use super::params::{parse_id, parse_stat_id};
 use super::units::shown_name;
@@ -16,7 +16,7 @@ use crate::domain::event::{EventKind, EventRole};
 use crate::domain::source::{Origin, OriginKind, Source};
 use crate::domain::stat_id::StatId;
 use crate::domain::unit::UnitKind;
-use crate::domain::{text_enum, UnknownWord};
+use crate::domain::UnknownWord;
 use crate::ingest::load::{CandidateView, PendingStatement};
 use crate::store::register::{self, Statement};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
@@ -233,31 +233,71 @@ fn current_name(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Option
     Ok(shown_name(&records, chrono::Utc::now().date_naive()))
 }
 
-text_enum! {
-    /// What a statistician decides about a row.
-    DecisionKind {
-        /// The row is about the unit named by `stat_id`.
-        Link => "link",
-        /// The row is about a unit the register does not have: create it.
-        Create => "create",
-        /// The row is unusable: reject it.
-        Reject => "reject",
-    }
+/// A statistician's decision: a link names the unit, and only a link does
+/// (so the document states the rule, not prose).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "decision", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Decision {
+    /// The row is about the legal unit `stat_id`.
+    Link {
+        /// The legal unit the row is about.
+        #[schema(pattern = r"^[1-9][0-9]{8}$", example = "100000011")]
+        stat_id: String,
+        /// Why (up to 1000 characters).
+        #[schema(max_length = 1000)]
+        note: Option<String>,
+    },
+    /// The row is about a unit the register does not have: create it.
+    Create {
+        /// Why (up to 1000 characters).
+        #[schema(max_length = 1000)]
+        note: Option<String>,
+    },
+    /// The row is unusable: reject it.
+    Reject {
+        /// Why (up to 1000 characters).
+        #[schema(max_length = 1000)]
+        note: Option<String>,
+    },
 }
 
-/// A statistician's decision.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    /// `link` (to `stat_id`), `create` (a new unit) or `reject` (the row).
-    #[schema(value_type = DecisionKind)]
-    pub decision: String,
-    /// For `link`, and only for it: the legal unit the row is about.
-    #[schema(pattern = r"^[1-9][0-9]{8}$", example = "100000011")]
-    pub stat_id: Option<String>,
-    /// Why (up to 1000 characters).
-    #[schema(max_length = 1000)]
-    pub note: Option<String>,
+/// What a decision does, once read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecisionKind {
+    Link,
+    Create,
+    Reject,
+}
+
+impl Decision {
+    /// Reads a decision from its JSON, each fault naming its field.
+    fn read(body: serde_json::Value) -> Result<Decision, ApiError> {
+        serde_json::from_value(body).map_err(|error| {
+            let message = error.to_string();
+            let field = if message.contains("variant") || message.contains("`decision`") {
+                "decision".to_owned()
+            } else {
+                named_in(&message, "missing field `")
+                    .or_else(|| named_in(&message, "unknown field `"))
+                    .unwrap_or_else(|| "body".to_owned())
+            };
+            let code = if message.starts_with("missing field") {
+                Code::MissingValue
+            } else {
+                Code::InvalidBody
+            };
+            ApiError::field(code, field, message)
+        })
+    }
+
+    /// What it does, the unit it names, and its note.
+    fn parts(self) -> (DecisionKind, Option<String>, Option<String>) {
+        match self {
+            Decision::Link { stat_id, note } => (DecisionKind::Link, Some(stat_id), note),
+            Decision::Create { note } => (DecisionKind::Create, None, note),
+            Decision::Reject { note } => (DecisionKind::Reject, None, note),
+        }
+    }
 }
 
 /// The longest note a decision keeps.
@@ -285,29 +325,14 @@ pub async fn decide_review(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<Decision>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<web::Json<ReviewView>, ApiError> {
     require(&caller, REVIEWERS)?;
     let id = parse_id("id", &id)?;
-    let Decision {
-        decision,
-        stat_id,
-        note,
-    } = body.into_inner();
-    let decision: DecisionKind = decision
-        .parse()
-        .map_err(|e: UnknownWord| ApiError::field(Code::UnknownValue, "decision", e.to_string()))?;
-    let target = match (decision, stat_id.as_deref()) {
-        (DecisionKind::Link, Some(text)) => Some(parse_stat_id(text)?),
-        (DecisionKind::Link, None) => {
-            return Err(ApiError::field(
-                Code::MissingValue,
-                "stat_id",
-                "required to link",
-            ))
-        }
-        (_, Some(_)) => return Err(ApiError::invalid("stat_id", "only a link names a unit")),
-        (_, None) => None,
+    let (decision, stat_id, note) = Decision::read(body.into_inner())?.parts();
+    let target = match stat_id {
+        Some(text) => Some(parse_stat_id(&text)?),
+        None => None,
     };
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
         return Err(ApiError::field(

@@ -43,7 +43,7 @@ pub struct SearchParams {
     #[param(inline, value_type = Option<UnitStatus>)]
     status: Option<String>,
     /// Region code (ISO 3166-2:TM), e.g. `TM-S`.
-    #[param(pattern = "^TM-[ABDLMS]$")]
+    #[param(pattern = "^[Tt][Mm]-[ABDLMSabdlms]$")]
     region: Option<String>,
     /// NACE code at any level, or a section letter: `62` takes 62.10 and 62.20. A code NACE does not have finds nothing.
     #[param(pattern = r"^([A-Za-z]|[0-9]{2}|[0-9]{2}\.?[0-9]{1,2})$")]
@@ -149,13 +149,9 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
     );
     let kind: Option<UnitKind> = word(params.kind, "kind", &mut errors);
     let status: Option<UnitStatus> = word(params.status, "status", &mut errors);
-    let region = known(
-        params.region,
-        "region",
-        "a region code",
-        &mut errors,
-        |code| region::by_code(code).is_some(),
-    );
+    let region = region_code(params.region, &mut errors);
+    let legal_form = short_code(params.legal_form, "legal_form", &mut errors);
+    let sector = short_code(params.sector, "sector", &mut errors);
     let activity = match params
         .activity
         .map(|code| canonical_code(Scheme::Nace, &code))
@@ -194,8 +190,8 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
             status: status.map(|status| status.as_str().to_owned()),
             region,
             activity,
-            legal_form: params.legal_form,
-            sector: params.sector,
+            legal_form,
+            sector,
             size_class: size_class.map(|class| class.as_str().to_owned()),
             registered_from,
             registered_to,
@@ -280,24 +276,44 @@ fn word<T: FromStr<Err = UnknownWord>>(
     }
 }
 
-/// A filter value the register knows, or none (and an error naming it).
-fn known(
-    value: Option<String>,
-    field: &str,
-    what: &str,
-    errors: &mut Vec<FieldError>,
-    is_known: impl Fn(&str) -> bool,
-) -> Option<String> {
+/// A region code in any letter case (`tm-s`), as the index spells it
+/// (`TM-S`), or none (and an error naming the field).
+fn region_code(value: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
     let value = value?;
-    if is_known(&value) {
-        return Some(value);
+    let found = region::REGIONS
+        .iter()
+        .find(|region| region.code.eq_ignore_ascii_case(&value));
+    if let Some(region) = found {
+        return Some(region.code.to_owned());
     }
     errors.push(FieldError::coded(
         Code::UnknownValue,
-        field,
-        format!("{value:?} is not {what}"),
+        "region",
+        format!("{:?} is not a region code", cut(&value)),
     ));
     None
+}
+
+/// The longest legal form or sector code a filter takes; none is longer than 8.
+const MAX_CODE_CHARS: usize = 16;
+
+/// A legal form or sector code: one the register lacks finds nothing, one
+/// too long to be a code is refused.
+fn short_code(value: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value?;
+    if value.chars().count() <= MAX_CODE_CHARS {
+        return Some(value);
+    }
+    errors.push(FieldError::coded(
+        Code::TooLong,
+        field,
+        format!("at most {MAX_CODE_CHARS} characters"),
+    ));
+    None
+}
+
+fn cut(text: &str) -> String {
+    text.chars().take(32).collect()
 }
 
 /// The start of a name as it is being typed.

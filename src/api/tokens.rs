@@ -14,16 +14,49 @@ use crate::store::tokens::{self, TokenInfo};
 const ADMIN: &[Role] = &[Role::Admin];
 const MAX_LABEL: usize = 200;
 
-/// A token to create.
+/// A token to create: its role, and for an agency token, and only for it,
+/// the agency it speaks for (so the document states the rule, not prose).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// What it allows.
-    pub role: Role,
-    /// Required for, and only for, the `agency` role.
-    pub agency: Option<Agency>,
-    /// Who or what it is for (up to 200 characters).
-    pub label: Option<String>,
+#[serde(tag = "role", rename_all = "lowercase", deny_unknown_fields)]
+pub enum NewToken {
+    /// Manages tokens and everything else.
+    Admin {
+        /// Who or what it is for (up to 200 characters).
+        #[schema(max_length = 200)]
+        label: Option<String>,
+    },
+    /// Works the register: reads everything, decides reviews.
+    Statistician {
+        /// Who or what it is for (up to 200 characters).
+        #[schema(max_length = 200)]
+        label: Option<String>,
+    },
+    /// Reads and exports, including confidential figures.
+    Analyst {
+        /// Who or what it is for (up to 200 characters).
+        #[schema(max_length = 200)]
+        label: Option<String>,
+    },
+    /// An agency's system, for its own source.
+    Agency {
+        /// The agency it speaks for.
+        agency: Agency,
+        /// Who or what it is for (up to 200 characters).
+        #[schema(max_length = 200)]
+        label: Option<String>,
+    },
+}
+
+impl NewToken {
+    /// The role, agency and label it asks for.
+    fn parts(self) -> (Role, Option<Agency>, Option<String>) {
+        match self {
+            NewToken::Admin { label } => (Role::Admin, None, label),
+            NewToken::Statistician { label } => (Role::Statistician, None, label),
+            NewToken::Analyst { label } => (Role::Analyst, None, label),
+            NewToken::Agency { agency, label } => (Role::Agency, Some(agency), label),
+        }
+    }
 }
 
 /// A created token: the secret is shown this once.
@@ -62,6 +95,8 @@ pub fn check_agency(role: Role, agency: Option<Agency>) -> Result<(), ApiError> 
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JSON body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -73,12 +108,7 @@ pub async fn create_token(
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
     require(&caller, ADMIN)?;
-    let NewToken {
-        role,
-        agency,
-        label,
-    } = body.into_inner();
-    check_agency(role, agency)?;
+    let (role, agency, label) = body.into_inner().parts();
     let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     if label
         .as_ref()
@@ -123,9 +153,10 @@ pub async fn list_tokens(
 
 #[utoipa::path(
     tag = "tokens",
-    params(("id" = i64, Path, description = "The token's id from the list")),
+    params(("id" = i64, Path, minimum = 1, description = "The token's id from the list")),
     responses(
         (status = 204, description = "Revoked"),
+        (status = 400, description = "Not a token id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live token", body = Problem, content_type = "application/problem+json"),

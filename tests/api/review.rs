@@ -373,7 +373,7 @@ async fn decisions_and_queue_reads_are_checked() {
             400,
             Some("stat_id"),
         ),
-        (json!({"decision": "reject", "why": "x"}), 400, Some("body")),
+        (json!({"decision": "reject", "why": "x"}), 400, Some("why")),
         (
             json!({"decision": "link", "stat_id": unknown_unit}),
             404,

@@ -201,6 +201,11 @@ async fn filters_narrow_the_answer_and_activity_takes_a_subtree() {
         "activity counted by NACE section"
     );
     assert_eq!(found(&app, "q=Altyn&region=TM-S").await.len(), 2);
+    assert_eq!(
+        found(&app, "q=Altyn&region=tm-s").await.len(),
+        2,
+        "any letter case"
+    );
     assert!(found(&app, "q=Altyn&region=TM-M").await.is_empty());
     assert!(found(&app, "q=Altyn&status=liquidated").await.is_empty());
     assert!(found(&app, "q=Altyn&legal_form=NOSUCHFORM")
@@ -276,6 +281,10 @@ async fn bad_parameters_get_clear_problems_and_query_syntax_is_just_text() {
             "registered_from",
         ),
         ("q=x&size_class=huge".to_owned(), "size_class"),
+        (format!("q=x&legal_form={}", "L".repeat(17)), "legal_form"),
+        (format!("q=x&sector={}", "0".repeat(17)), "sector"),
+        ("q=x&registered_to=2101-01-01".to_owned(), "registered_to"),
+        ("q=x&registered_from=2024-1-1".to_owned(), "registered_from"),
         ("q=x&cursor=zz".to_owned(), "cursor"),
         ("q=x&cursor=".to_owned(), "cursor"),
     ];

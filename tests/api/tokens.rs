@@ -148,7 +148,7 @@ async fn token_bodies_are_validated_and_size_limited() {
         (
             r#"{"role": "analyst", "colour": "red"}"#.to_owned(),
             400,
-            "body",
+            "colour",
         ),
         ("{not json".to_owned(), 400, "body"),
         (
