@@ -17,7 +17,8 @@ use crate::domain::source::Source;
 use crate::ingest::extract::Encoding;
 use crate::ingest::load::{RejectionView, Report};
 use crate::store::loads::{self, LoadRecord, LoadStatus, NewLoad, Rejection};
-use crate::store::{Database, StoreError};
+use crate::store::units::word;
+use crate::store::Database;
 
 /// Who may upload: agencies (for their own source), statisticians, admins.
 const UPLOADERS: &[Role] = &[Role::Agency, Role::Statistician, Role::Admin];
@@ -109,20 +110,8 @@ impl LoadView {
     /// The view of a load for a caller: an agency does not see the names
     /// of the register's staff.
     fn of(record: LoadRecord, caller: &Caller) -> Result<Self, ApiError> {
-        let corrupt = |column: &'static str, value: &str| {
-            ApiError::from(StoreError::Corrupt {
-                column,
-                value: value.to_owned(),
-            })
-        };
-        let source = record
-            .source
-            .parse()
-            .map_err(|_| corrupt("loads.source", &record.source))?;
-        let status = record
-            .status
-            .parse()
-            .map_err(|_| corrupt("loads.status", &record.status))?;
+        let source = word("loads.source", &record.source)?;
+        let status = word("loads.status", &record.status)?;
         let requested_by = match caller.role() {
             Some(Role::Agency) => record.requested_by.as_deref().map(role_only),
             _ => record.requested_by,

@@ -20,7 +20,8 @@ use crate::domain::UnknownWord;
 use crate::ingest::load::{CandidateView, PendingStatement};
 use crate::store::register::{self, Statement};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
-use crate::store::{units, AnyConnection, StoreError, StoreResult};
+use crate::store::units::{self, word};
+use crate::store::{AnyConnection, StoreError, StoreResult};
 
 /// The rows carry confidential figures (turnover, employees): statisticians only.
 const REVIEWERS: &[Role] = &[Role::Statistician, Role::Admin];
@@ -197,18 +198,8 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
         });
     }
     let statement: PendingStatement = serde_json::from_str(&item.statement).map_err(decode)?;
-    let corrupt = |column: &'static str, value: &str| StoreError::Corrupt {
-        column,
-        value: value.to_owned(),
-    };
-    let source = item
-        .source
-        .parse()
-        .map_err(|_| corrupt("review_items.source", &item.source))?;
-    let status = item
-        .status
-        .parse()
-        .map_err(|_| corrupt("review_items.status", &item.status))?;
+    let source = word("review_items.source", &item.source)?;
+    let status = word("review_items.status", &item.status)?;
     Ok(ReviewView {
         id: item.id,
         source,

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::extract::FileError;
 use super::fault::InjectedPanic;
 use super::load::{self, LoadError, Options, Progress, INTERNAL_FAILURE};
 use crate::background::{panic_message, Background};
@@ -176,6 +177,8 @@ impl LoadQueue {
         path: &Path,
         settings: &LoadSettings,
     ) -> Result<(), LoadError> {
+        // Before the connection is taken: a failure is recorded on it by `run`.
+        let file = std::fs::File::open(path).map_err(|e| LoadError::File(FileError::Io(e)))?;
         let mut conn = db.writer()?;
         let Some(record) = loads::find(&mut conn, load_id)? else {
             return Ok(());
@@ -184,22 +187,6 @@ impl LoadQueue {
             column: "loads.source",
             value: record.source.clone(),
         })?;
-        let file = match std::fs::File::open(path) {
-            Ok(file) => file,
-            Err(error) => {
-                let message = format!("the upload is gone: {error}");
-                let now = Utc::now().naive_utc();
-                loads::set_status(
-                    &mut conn,
-                    load_id,
-                    LoadStatus::Failed,
-                    None,
-                    Some(&message),
-                    now,
-                )?;
-                return Ok(());
-            }
-        };
         loads::start_attempt(&mut conn, load_id)?;
         let options = Options {
             source,
