@@ -739,3 +739,56 @@ async fn an_agency_sees_the_role_of_staff_not_their_names() {
         chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339");
     }
 }
+
+/// `sanaw` with its data folder and database, as a test runs it.
+fn sanaw(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sanaw"));
+    command.args(args).env("SANAW_DATA_DIR", &app.data_dir);
+    match &app.database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    command
+        .env_remove("SANAW_LINK_THRESHOLD")
+        .env_remove("SANAW_REVIEW_THRESHOLD")
+        .output()
+        .expect("sanaw runs")
+}
+
+#[actix_web::test]
+async fn the_command_line_refuses_settings_that_cannot_be_used_with_exit_2() {
+    let app = spawn_app().await;
+    let file = app.data_dir.join("tax.csv");
+    std::fs::write(&file, "tin,name\n012345678901,Ak yol\n").unwrap();
+    let path = file.to_str().unwrap();
+    for (args, says) in [
+        (
+            vec!["load", "--source", "tax", path, "--review-threshold", "20"],
+            "review threshold",
+        ),
+        (vec!["serve", "--search-threads", "0"], "--search-threads"),
+        (
+            vec![
+                "load",
+                "--source",
+                "tax",
+                path,
+                "--effective-date",
+                "0001-01-01",
+            ],
+            "1800-01-01 to 2100-12-31",
+        ),
+    ] {
+        let output = sanaw(&app, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert_eq!(app.unit_count().await, 0);
+    let output = sanaw(
+        &app,
+        &["load", "--source", "tax", path, "--link-threshold", "20"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(app.unit_count().await, 2, "a legal unit and its enterprise");
+}
