@@ -32,20 +32,27 @@ pub struct Settings {
     pub injected_panic: Option<InjectedPanic>,
 }
 
-/// The tunable part of the settings, as given (each `None` keeps the default).
-#[derive(Debug, Clone, Default)]
+/// The tunable part of the settings, as given by flag or environment (each
+/// `None` keeps the default); every command takes them.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct Tuning {
-    /// The score at or above which a row is linked.
+    /// Match score at or above which a row is linked (default 14).
+    #[arg(long, env = "SANAW_LINK_THRESHOLD", global = true)]
     pub link_threshold: Option<f64>,
-    /// The score at or above which a row goes to review rather than a new unit.
+    /// Match score at or above which a row goes to review rather than a new unit (default 8).
+    #[arg(long, env = "SANAW_REVIEW_THRESHOLD", global = true)]
     pub review_threshold: Option<f64>,
-    /// HTTP worker threads.
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SANAW_HTTP_WORKERS", global = true)]
     pub http_workers: Option<usize>,
-    /// Search threads.
+    /// Search threads (default: one per core).
+    #[arg(long, env = "SANAW_SEARCH_THREADS", global = true)]
     pub search_threads: Option<usize>,
-    /// Largest JSON body, in bytes.
+    /// Largest JSON request body, in bytes (default 1 MiB).
+    #[arg(long, env = "SANAW_JSON_LIMIT", global = true)]
     pub json_limit: Option<usize>,
-    /// Largest upload, in bytes.
+    /// Largest extract upload, in bytes (default 2 GiB).
+    #[arg(long, env = "SANAW_UPLOAD_LIMIT", global = true)]
     pub upload_limit: Option<u64>,
 }
 

@@ -12,7 +12,7 @@ use super::auth::require;
 use super::error::{ApiError, Code, Problem};
 use super::params::{parse_day, parse_id};
 use super::AppState;
-use crate::domain::access::{Caller, Role};
+use crate::domain::access::{Agency, Caller, Role};
 use crate::domain::source::Source;
 use crate::ingest::extract::Encoding;
 use crate::ingest::load::{RejectionView, Report};
@@ -33,7 +33,7 @@ const MAX_PAGE: i64 = 1_000;
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// Which agency's extract.
-    #[param(inline, value_type = LoadSource)]
+    #[param(inline, value_type = Agency)]
     pub source: String,
     /// Report what would happen; change nothing.
     #[serde(default)]
@@ -62,21 +62,6 @@ impl utoipa::PartialSchema for CsvExtract {
 }
 
 impl ToSchema for CsvExtract {}
-
-/// The sources whose extracts can be loaded.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum LoadSource {
-    /// State Tax Service.
-    #[schema(rename = "tax")]
-    Tax,
-    /// Ministry of Justice.
-    #[schema(rename = "justice")]
-    Justice,
-    /// The statistics office's survey frame.
-    #[schema(rename = "statistics")]
-    Statistics,
-}
 
 /// A load as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]

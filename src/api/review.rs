@@ -7,11 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
 use super::error::{named_in, ApiError, Code, Problem};
-use super::loads::{who, LoadSource};
+use super::loads::who;
 use super::params::{parse_id, parse_stat_id};
 use super::units::shown_name;
 use super::AppState;
-use crate::domain::access::{Caller, Role};
+use crate::domain::access::{Agency, Caller, Role};
 use crate::domain::event::{EventKind, EventRole};
 use crate::domain::source::{Origin, OriginKind, Source};
 use crate::domain::stat_id::StatId;
@@ -36,7 +36,7 @@ pub struct ReviewQuery {
     #[param(inline, value_type = Option<ReviewStatus>)]
     pub status: Option<String>,
     /// Only rows of this source.
-    #[param(inline, value_type = Option<LoadSource>)]
+    #[param(inline, value_type = Option<Agency>)]
     pub source: Option<String>,
     /// Items after this id (cursor).
     #[param(minimum = 0)]

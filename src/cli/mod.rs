@@ -34,46 +34,11 @@ pub struct Cli {
     /// `postgres://…` selects PostgreSQL; unset means the SQLite file in the data folder.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// Settings every command shares (`serve`, `demo` and `load` alike).
     #[command(flatten)]
-    tuning: TuningArgs,
+    tuning: Tuning,
     #[command(subcommand)]
     command: Command,
-}
-
-/// Settings every command shares (`serve`, `demo` and `load` alike).
-#[derive(Debug, clap::Args)]
-struct TuningArgs {
-    /// Match score at or above which a row is linked (default 14).
-    #[arg(long, env = "SANAW_LINK_THRESHOLD", global = true)]
-    link_threshold: Option<f64>,
-    /// Match score at or above which a row goes to review rather than a new unit (default 8).
-    #[arg(long, env = "SANAW_REVIEW_THRESHOLD", global = true)]
-    review_threshold: Option<f64>,
-    /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "SANAW_HTTP_WORKERS", global = true)]
-    http_workers: Option<usize>,
-    /// Search threads (default: one per core).
-    #[arg(long, env = "SANAW_SEARCH_THREADS", global = true)]
-    search_threads: Option<usize>,
-    /// Largest JSON request body, in bytes (default 1 MiB).
-    #[arg(long, env = "SANAW_JSON_LIMIT", global = true)]
-    json_limit: Option<usize>,
-    /// Largest extract upload, in bytes (default 2 GiB).
-    #[arg(long, env = "SANAW_UPLOAD_LIMIT", global = true)]
-    upload_limit: Option<u64>,
-}
-
-impl TuningArgs {
-    fn tuning(&self) -> Tuning {
-        Tuning {
-            link_threshold: self.link_threshold,
-            review_threshold: self.review_threshold,
-            http_workers: self.http_workers,
-            search_threads: self.search_threads,
-            json_limit: self.json_limit,
-            upload_limit: self.upload_limit,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,11 +126,9 @@ enum TokenAction {
     },
 }
 
-/// A date the register accepts, as a flag's value.
+/// A date the register accepts, as a flag's value: the API's rule.
 fn register_day(text: &str) -> Result<NaiveDate, String> {
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date in the form YYYY-MM-DD"))?;
-    crate::domain::calendar::within_range(day)
+    crate::api::params::parse_day("--effective-date", text).map_err(|error| error.reason)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -194,7 +157,7 @@ impl Cli {
         database_url: Option<&str>,
         addr: &str,
     ) -> Result<Settings, ConfigError> {
-        Settings::new(data_dir, database_url, addr)?.tuned(&self.tuning.tuning())
+        Settings::new(data_dir, database_url, addr)?.tuned(&self.tuning)
     }
 }
 

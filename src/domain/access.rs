@@ -19,7 +19,8 @@ text_enum! {
 }
 
 text_enum! {
-    /// The agency an `agency` token speaks for.
+    /// One of the agencies that send the register their data: the source of
+    /// its extracts, and the one an `agency` token speaks for.
     Agency {
         /// State Tax Service.
         Tax => "tax",
