@@ -27,6 +27,10 @@ pub struct Settings {
     pub upload_limit: u64,
     /// The matcher's thresholds, for every load however it arrives.
     pub thresholds: Thresholds,
+    /// How many days ahead a submitted event's effective date may be.
+    pub horizon_days: i64,
+    /// How long an idle change stream waits before sending a heartbeat.
+    pub heartbeat: std::time::Duration,
     /// A panic a test injects into loads (see `ingest::fault`); `None` otherwise.
     #[doc(hidden)]
     pub injected_panic: Option<InjectedPanic>,
@@ -54,6 +58,9 @@ pub struct Tuning {
     /// Largest extract upload, in bytes (default 2 GiB).
     #[arg(long, env = "SANAW_UPLOAD_LIMIT", global = true)]
     pub upload_limit: Option<u64>,
+    /// How many days ahead a submitted event may take effect (default 366).
+    #[arg(long, env = "SANAW_HORIZON_DAYS", global = true)]
+    pub horizon_days: Option<u32>,
 }
 
 /// A setting that cannot be used.
@@ -86,6 +93,8 @@ pub enum ConfigError {
 
 /// The default JSON body limit: a review decision or a batch of changes.
 const JSON_LIMIT: usize = 1024 * 1024;
+/// The default horizon: a registration announced up to a year ahead.
+const HORIZON_DAYS: i64 = 366;
 /// The default upload limit: a national extract of a million rows is about 300 MiB.
 const UPLOAD_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -106,6 +115,8 @@ impl Settings {
             json_limit: JSON_LIMIT,
             upload_limit: UPLOAD_LIMIT,
             thresholds: Thresholds::default(),
+            horizon_days: HORIZON_DAYS,
+            heartbeat: std::time::Duration::from_secs(15),
             injected_panic: None,
         })
     }
@@ -131,6 +142,9 @@ impl Settings {
         }
         if let Some(limit) = tuning.upload_limit {
             self.upload_limit = in_range("--upload-limit", limit, 1024, 64 << 30)?;
+        }
+        if let Some(days) = tuning.horizon_days {
+            self.horizon_days = in_range("--horizon-days", days.into(), 0, 3_660)? as i64;
         }
         Ok(self)
     }

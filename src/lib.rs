@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod background;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod demo;

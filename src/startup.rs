@@ -7,8 +7,13 @@ use actix_web::{web, HttpServer};
 
 use crate::api::{self, AppState};
 use crate::background::Background;
+use crate::changes::desk::{Desk, Similar, Staff};
 use crate::config::Settings;
+use crate::domain::attribute::Values;
 use crate::ingest::queue::{LoadQueue, LoadSettings};
+use crate::search;
+use crate::search::order::Sort;
+use crate::search::query::{Filters, SearchRequest};
 use crate::search::workers::SearchWorkers;
 use crate::search::{indexer, SearchError, SearchIndex};
 use crate::store::reference::Labels;
@@ -78,6 +83,13 @@ impl Application {
         let search_threads = settings.search_threads.unwrap_or(cores);
         let searches = SearchWorkers::start(search_threads, 64 * search_threads)
             .map_err(|source| StartupError::Threads { source })?;
+        let staff = Staff {
+            db: db.clone(),
+            thresholds: settings.thresholds,
+            similar: similar_names(index.clone()),
+        };
+        let desk =
+            Desk::start(staff, &background).map_err(|source| StartupError::Threads { source })?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             index,
@@ -87,6 +99,9 @@ impl Application {
             upload_limit: settings.upload_limit,
             loads: queue,
             background,
+            desk,
+            horizon_days: settings.horizon_days,
+            heartbeat: settings.heartbeat,
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {
@@ -111,4 +126,34 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// How many units the search index proposes as a new unit's candidates.
+const SIMILAR: usize = 16;
+
+/// Units whose names resemble a new unit's, from the search index: the
+/// candidates a submitted birth is matched against, besides those sharing
+/// its identifiers.
+fn similar_names(index: SearchIndex) -> Similar {
+    Box::new(move |values: &Values| {
+        let Some(name) = values.name.as_deref() else {
+            return Vec::new();
+        };
+        let request = SearchRequest {
+            text: name.to_owned(),
+            filters: Filters::default(),
+            limit: SIMILAR,
+            sort: Sort::Relevance,
+            after: None,
+            confidential: false,
+        };
+        match search::query::search(&index, &request) {
+            Ok(hits) => hits.iter().map(|hit| hit.stat_id.unit_number()).collect(),
+            Err(error) => {
+                // Matching goes on with the units sharing an identifier.
+                tracing::warn!(%error, "no name candidates for a submitted birth");
+                Vec::new()
+            }
+        }
+    })
 }

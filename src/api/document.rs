@@ -17,6 +17,9 @@ use super::error::Code;
         (name = "reference", description = "Classifications, legal forms, regions"),
         (name = "loads", description = "Agency extracts: upload, follow the load, read its rejections"),
         (name = "review", description = "Rows the matcher was unsure of, for statisticians to decide"),
+        (name = "submissions", description = "Agencies' registration events: births, amendments, deaths, reorganisations, branches, control"),
+        (name = "changes", description = "The change feed: every change in order, as pages or Server-Sent Events"),
+        (name = "audit", description = "Who did what to the register: a hash-chained, append-only trail"),
         (name = "tokens", description = "API tokens (administrators)"),
         (name = "service", description = "Health"),
     )

@@ -89,6 +89,12 @@ catalogue! {
     UploadEmpty = ("upload_empty", 400, "The upload is empty"),
     /// An upload whose connection broke before its end.
     UploadIncomplete = ("upload_incomplete", 400, "The upload was cut short"),
+    /// An event name the register does not know.
+    UnknownEvent = ("unknown_event", 400, "Unknown event"),
+    /// A batch of more events than a submission takes.
+    BatchTooLarge = ("batch_too_large", 400, "Too many events in one submission"),
+    /// An effective date further ahead than the register takes.
+    DateBeyondHorizon = ("date_beyond_horizon", 400, "Date too far in the future"),
     /// No token where one is needed.
     TokenRequired = ("token_required", 401, "Authentication required"),
     /// A token that is malformed, unknown or revoked.
@@ -111,6 +117,22 @@ catalogue! {
     RouteNotFound = ("route_not_found", 404, "No such route"),
     /// The route has no operation for this method; `Allow` lists those it has.
     MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed"),
+    /// An `Idempotency-Key` already used for a different request.
+    IdempotencyKeyReused = ("idempotency_key_reused", 409, "Idempotency key already used"),
+    /// The unit changed since the version named in `If-Match`.
+    PreconditionFailed = ("precondition_failed", 412, "The unit has changed"),
+    /// An event about a unit that is not alive on its date.
+    UnitNotAlive = ("unit_not_alive", 422, "The unit is not alive"),
+    /// Reactivating a unit that is alive.
+    UnitAlive = ("unit_alive", 422, "The unit is alive"),
+    /// A date before the unit's birth.
+    DateBeforeBirth = ("date_before_birth", 422, "Before the unit's birth"),
+    /// A unit merged into, or controlling, itself.
+    IntoItself = ("into_itself", 422, "A unit cannot act on itself"),
+    /// A unit of the wrong kind for the event.
+    UnitKindMismatch = ("unit_kind_mismatch", 422, "Wrong kind of unit"),
+    /// An event that would change nothing.
+    NoChange = ("no_change", 422, "Nothing to change"),
     /// A review item that has already been decided.
     ReviewItemDecided = ("review_item_decided", 409, "Already decided"),
     /// A JSON body over the size limit.

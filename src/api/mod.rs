@@ -1,6 +1,8 @@
 //! The HTTP API: routes, the OpenAPI document, authentication and errors.
 
+pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod classifications;
 pub mod document;
 pub mod error;
@@ -10,6 +12,7 @@ pub mod loads;
 pub mod params;
 pub mod review;
 pub mod search;
+pub mod submissions;
 pub mod tokens;
 pub mod units;
 
@@ -53,6 +56,12 @@ pub struct AppState {
     pub loads: LoadQueue,
     /// The background threads, watched for `/health`.
     pub background: Background,
+    /// The single writer that commits submissions.
+    pub desk: crate::changes::desk::Desk,
+    /// How many days ahead a submitted event may take effect.
+    pub horizon_days: i64,
+    /// How long an idle change stream waits before a heartbeat.
+    pub heartbeat: std::time::Duration,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -76,6 +85,10 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(loads::get_rejections)
             .service(review::list_review)
             .service(review::decide_review)
+            .service(submissions::submit)
+            .service(changes::list_changes)
+            .service(changes::stream_changes)
+            .service(audit::list_audit)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),

@@ -7,18 +7,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
 use super::error::{named_in, ApiError, Code, Problem};
-use super::loads::who;
 use super::params::{parse_id, parse_stat_id};
 use super::units::shown_name;
 use super::AppState;
+use crate::changes::decision::{self, Refused, Verdict};
+use crate::changes::Actor;
 use crate::domain::access::{Agency, Caller, Role};
-use crate::domain::event::{EventKind, EventRole};
-use crate::domain::source::{Origin, OriginKind, Source};
+use crate::domain::source::Source;
 use crate::domain::stat_id::StatId;
-use crate::domain::unit::UnitKind;
 use crate::domain::UnknownWord;
 use crate::ingest::load::{CandidateView, PendingStatement};
-use crate::store::register::{self, Statement};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
 use crate::store::units::{self, word};
 use crate::store::{AnyConnection, StoreError, StoreResult};
@@ -332,13 +330,28 @@ pub async fn decide_review(
             format!("at most {MAX_NOTE} characters"),
         ));
     }
-    let by = who(&caller);
+    let actor =
+        Actor::of(&caller).ok_or_else(|| ApiError::internal("a reviewer without a token"))?;
+    let verdict = match (decision, target) {
+        (DecisionKind::Link, Some(stat_id)) => Verdict::Link(stat_id),
+        (DecisionKind::Link, None) => {
+            return Err(ApiError::field(
+                Code::MissingValue,
+                "stat_id",
+                "a link names its unit",
+            ))
+        }
+        (DecisionKind::Create, _) => Verdict::Create,
+        (DecisionKind::Reject, _) => Verdict::Reject,
+    };
+    let request = request_bytes(id, verdict, note.as_deref());
     let outcome = state
         .db
-        .write(move |conn| decide(conn, id, decision, target, &by, note.as_deref()))
+        .write(move |conn| decision::decide(conn, &actor, id, verdict, note.as_deref(), &request))
         .await;
     let item = match outcome {
-        Ok(decided) => decided?,
+        Ok(Ok(item)) => item,
+        Ok(Err(refused)) => return Err(refusal(refused)),
         Err(StoreError::Stale(reason)) => {
             return Err(ApiError::new(Code::ReviewItemDecided, reason))
         }
@@ -348,103 +361,17 @@ pub async fn decide_review(
     Ok(web::Json(shown))
 }
 
-/// Applies a decision in one register write; refusals come back inside.
-///
-/// The item is read and checked inside the write, under the register's
-/// lock: of two decisions on one item, or a decision and a load that brings
-/// the item's row again, the second waits and then sees the first's outcome.
-fn decide(
-    conn: &mut AnyConnection,
-    id: i64,
-    decision: DecisionKind,
-    target: Option<StatId>,
-    by: &str,
-    note: Option<&str>,
-) -> StoreResult<Result<ReviewItem, ApiError>> {
-    let origin = Origin::new(OriginKind::Review, format!("review:{id}"));
-    register::write(conn, origin, |writer| {
-        let item = match open_item(writer.connection(), id, target)? {
-            Ok(item) => item,
-            Err(refused) => return Ok(Err(refused)),
-        };
-        let statement = pending_statement(&item)?;
-        let (status, unit) = match (decision, target) {
-            (DecisionKind::Link, Some(stat_id)) => {
-                writer.record(stat_id, &statement)?;
-                (ReviewStatus::Linked, Some(stat_id))
-            }
-            (DecisionKind::Create, _) => {
-                let (legal_unit, _) = writer.create_legal_unit(&statement)?;
-                let birth = statement.values.birth_date.unwrap_or(statement.valid_from);
-                writer.event(
-                    EventKind::Birth,
-                    birth,
-                    &[(legal_unit, EventRole::Subject)],
-                    None,
-                )?;
-                (ReviewStatus::Created, Some(legal_unit))
-            }
-            _ => (ReviewStatus::Rejected, None),
-        };
-        let now = writer.now();
-        let unit_id = unit.map(StatId::unit_number);
-        review::decide(writer.connection(), id, status, unit_id, by, note, now)?;
-        let decided = review::find(writer.connection(), id)?.ok_or(StoreError::Corrupt {
-            column: "review_items.id",
-            value: id.to_string(),
-        })?;
-        Ok(Ok(decided))
-    })
+/// What the audit trail hashes of a decision: the request, as read.
+fn request_bytes(id: i64, verdict: Verdict, note: Option<&str>) -> Vec<u8> {
+    format!("POST /api/v1/review/{id} {verdict:?} {note:?}").into_bytes()
 }
 
-/// The item, if it exists and is open, and the unit a link names is a legal unit.
-fn open_item(
-    conn: &mut AnyConnection,
-    id: i64,
-    target: Option<StatId>,
-) -> StoreResult<Result<ReviewItem, ApiError>> {
-    let Some(item) = review::find(conn, id)? else {
-        return Ok(Err(ApiError::not_found(
-            Code::ReviewItemNotFound,
-            "review item",
-            id,
-        )));
-    };
-    if item.status != ReviewStatus::Open.as_str() {
-        return Ok(Err(ApiError::new(
-            Code::ReviewItemDecided,
-            format!("review item {id} was already decided: {}", item.status),
-        )));
+/// The answer to a decision that was not taken.
+fn refusal(refused: Refused) -> ApiError {
+    match refused {
+        Refused::NoItem(id) => ApiError::not_found(Code::ReviewItemNotFound, "review item", id),
+        Refused::Decided(reason) => ApiError::new(Code::ReviewItemDecided, reason),
+        Refused::NoUnit(stat_id) => ApiError::not_found(Code::UnitNotFound, "unit", stat_id),
+        Refused::NotLegalUnit(_) => ApiError::invalid("stat_id", "a row links to a legal unit"),
     }
-    let Some(stat_id) = target else {
-        return Ok(Ok(item));
-    };
-    match units::find(conn, stat_id)? {
-        Some(unit) if unit.kind == UnitKind::LegalUnit => Ok(Ok(item)),
-        Some(_) => Ok(Err(ApiError::invalid(
-            "stat_id",
-            "a row links to a legal unit",
-        ))),
-        None => Ok(Err(ApiError::not_found(
-            Code::UnitNotFound,
-            "unit",
-            stat_id,
-        ))),
-    }
-}
-
-/// The statement the item's row makes, as the register records it.
-fn pending_statement(item: &ReviewItem) -> StoreResult<Statement> {
-    let source: Source = item.source.parse().map_err(|_| StoreError::Corrupt {
-        column: "review_items.source",
-        value: item.source.clone(),
-    })?;
-    let pending: PendingStatement =
-        serde_json::from_str(&item.statement).map_err(|e| StoreError::Encode(e.to_string()))?;
-    Ok(Statement {
-        source,
-        source_key: pending.source_key,
-        valid_from: pending.first_valid_from,
-        values: pending.values,
-    })
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -88,6 +88,9 @@ pub struct UnitView {
     pub as_of: NaiveDate,
     /// The register version (last change sequence number) this answer reflects.
     pub register_version: i64,
+    /// The unit's version: the sequence number of its last change, also its
+    /// `ETag`. An amend sent with `If-Match` is refused if it moved.
+    pub version: i64,
     /// `public` without a token or for agencies, `full` for register staff.
     pub disclosure: &'static str,
     /// Attributes not served to this caller, present or not.
@@ -103,7 +106,8 @@ pub struct UnitView {
     tag = "units",
     params(("stat_id" = String, Path, pattern = "^[1-9][0-9]{8}$", example = "100000011", description = "The unit's register id: 9 digits, the last a check digit (spaces and hyphens are ignored)"), AsOf),
     responses(
-        (status = 200, description = "The unit", body = UnitView),
+        (status = 200, description = "The unit", body = UnitView,
+            headers(("ETag" = String, description = "The unit's version, quoted: send it as If-Match with an amend"))),
         (status = 400, description = "Malformed stat_id or as_of", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is malformed, unknown or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
@@ -120,14 +124,17 @@ pub async fn get_unit(
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<AsOf>,
-) -> Result<web::Json<UnitView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let stat_id = parse_stat_id(&path)?;
     let as_of = parse_as_of(query.as_of.as_deref())?;
-    let found = state
+    let (found, version) = state
         .db
-        .read(move |conn| units::with_records(conn, stat_id, Versions::HoldingOn(as_of)))
-        .await?
-        .ok_or_else(|| not_found(stat_id))?;
+        .read(move |conn| {
+            let found = units::with_records(conn, stat_id, Versions::HoldingOn(as_of))?;
+            Ok((found, crate::changes::apply::version(conn, stat_id)?))
+        })
+        .await?;
+    let found = found.ok_or_else(|| not_found(stat_id))?;
     let resolved = survivorship::resolve(&found.records, as_of);
     let attributes: BTreeMap<Attribute, AttributeView> = resolved
         .iter()
@@ -139,16 +146,20 @@ pub async fn get_unit(
         .filter(|(_, view)| view.conflict)
         .map(|(attribute, _)| *attribute)
         .collect();
-    Ok(web::Json(UnitView {
+    let view = UnitView {
         stat_id,
         kind: found.unit.kind,
         as_of,
         register_version: found.register_version,
+        version,
         disclosure: disclosure_name(&caller),
         withheld: withheld(&caller),
         attributes,
         conflicts,
-    }))
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, format!("\"{version}\"")))
+        .json(view))
 }
 
 fn attribute_view(resolved: &Resolved<'_>, labels: &Labels) -> AttributeView {

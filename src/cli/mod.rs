@@ -75,6 +75,17 @@ enum Command {
     Reindex,
     /// Prints the OpenAPI document (the source of `openapi/openapi.json`).
     Openapi,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditAction {
+    /// Checks the hash chain: exit 0 when intact, 1 naming the first bad entry.
+    Verify,
 }
 
 /// `sanaw load`: exit 0 when the file was processed (even with rejected
@@ -231,8 +242,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Openapi => {
             println!("{}", crate::api::openapi().to_pretty_json()?);
         }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
+            return verify_audit(&settings);
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sanaw audit verify`: reads the whole chain and checks every link.
+fn verify_audit(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let db = Database::open(&settings.database)?;
+    let verified = crate::store::audit::verify(&mut *db.reader()?)?;
+    let seconds = started.elapsed().as_secs_f64();
+    match verified {
+        Ok((entries, head)) => {
+            println!("audit trail intact: {entries} entries checked in {seconds:.2} s; newest hash {head}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(fault) => {
+            eprintln!("audit trail broken: {fault}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 fn reindex(settings: &Settings) -> anyhow::Result<()> {

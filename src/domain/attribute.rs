@@ -171,6 +171,31 @@ impl Values {
         }
     }
 
+    /// Takes one attribute's value (or its absence) from `other`.
+    pub fn copy(&mut self, attribute: Attribute, other: &Values) {
+        use Attribute::*;
+        match attribute {
+            Name => self.name.clone_from(&other.name),
+            LegalForm => self.legal_form.clone_from(&other.legal_form),
+            Tin => self.tin.clone_from(&other.tin),
+            RegNumber => self.reg_number.clone_from(&other.reg_number),
+            Activity => self.activity.clone_from(&other.activity),
+            InstitutionalSector => self
+                .institutional_sector
+                .clone_from(&other.institutional_sector),
+            Address => self.address.clone_from(&other.address),
+            Region => self.region.clone_from(&other.region),
+            Status => self.status.clone_from(&other.status),
+            BirthDate => self.birth_date = other.birth_date,
+            DeathDate => self.death_date = other.death_date,
+            Employees => self.employees = other.employees,
+            Turnover => self.turnover = other.turnover,
+            TurnoverYear => self.turnover_year = other.turnover_year,
+            TaxStatus => self.tax_status.clone_from(&other.tax_status),
+            VatRegistered => self.vat_registered = other.vat_registered,
+        }
+    }
+
     /// The attributes whose values differ between `self` and `newer`.
     pub fn changed_in(&self, newer: &Values) -> Vec<Attribute> {
         Attribute::ALL
@@ -225,6 +250,24 @@ mod tests {
         let a = Value::Text("Ak  ýol".into());
         let b = Value::Text("AK ÝOL".into());
         assert!(a.agrees_with(&b, Attribute::Name));
+    }
+
+    #[test]
+    fn copy_takes_every_attribute_and_its_absence() {
+        let full = Values {
+            name: Some("Ak ýol".into()),
+            employees: Some(3),
+            vat_registered: Some(true),
+            ..Values::default()
+        };
+        let mut copied = Values {
+            address: Some("gone".into()),
+            ..Values::default()
+        };
+        for attribute in Attribute::ALL {
+            copied.copy(*attribute, &full);
+        }
+        assert_eq!(copied, full);
     }
 
     #[test]

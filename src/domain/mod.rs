@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activity;
 pub mod attribute;
+pub mod audit;
 pub mod calendar;
 pub mod event;
 pub mod history;

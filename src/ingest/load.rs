@@ -258,9 +258,11 @@ fn load(
     progress: Arc<Progress>,
 ) -> Result<Report, LoadError> {
     let started = Instant::now();
+    let file_hash = Arc::new(std::sync::Mutex::new(<sha2::Sha256 as sha2::Digest>::new()));
     let counted = Counted {
         inner: input,
         progress: progress.clone(),
+        hash: file_hash.clone(),
     };
     let extract = Extract::open(counted, options.encoding)?;
     let mapper = Mapper::new(options.source, &extract)?;
@@ -275,6 +277,7 @@ fn load(
     let origin = Origin::new(OriginKind::Load, format!("load:{load_id}"));
     let mut dry_report = None;
     let written = register::write(conn, origin, |writer| {
+        let before = writer.last_seq();
         let snapshot_started = Instant::now();
         let snapshot = loads::snapshot(writer.connection(), options.source)?;
         let snapshot_time = snapshot_started.elapsed();
@@ -299,6 +302,15 @@ fn load(
             dry_report = Some((report, applier_rejections));
             return Err(StoreError::DryRun);
         }
+        let digest = match file_hash.lock() {
+            Ok(hash) => <sha2::Sha256 as sha2::Digest>::finalize(hash.clone()),
+            Err(_) => return Err(StoreError::Abandoned("the file hash was poisoned".into())),
+        };
+        let file_hash = digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
+        load_audit(writer, load_id, options.source, file_hash, before, &report)?;
         let json = serde_json::to_string(&report).unwrap_or_default();
         let now = writer.now();
         loads::set_status(
@@ -986,17 +998,61 @@ fn evidence_json(evidence: &[Evidence]) -> serde_json::Value {
 }
 
 /// A reader that counts the bytes it hands on, for the progress display.
+/// The file as read: counted for the progress display, and hashed for
+/// the audit trail (which file, byte for byte, made these changes).
 struct Counted<R> {
     inner: R,
     progress: Arc<Progress>,
+    hash: Arc<std::sync::Mutex<sha2::Sha256>>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
         let read = self.inner.read(buf)?;
         self.progress
             .bytes
             .fetch_add(read as u64, Ordering::Relaxed);
+        // Only this reader's thread holds the lock while the file is read.
+        if let Ok(mut hash) = self.hash.lock() {
+            hash.update(&buf[..read]);
+        }
         Ok(read)
     }
+}
+
+/// The audit entry of a load: who asked for it (the command line when
+/// nobody did through the API), the file's SHA-256 and what it changed.
+fn load_audit(
+    writer: &mut crate::store::register::Writer,
+    load_id: i64,
+    source: Source,
+    file_hash: String,
+    before: i64,
+    report: &Report,
+) -> Result<(), StoreError> {
+    let requested_by = loads::requested_by(writer.connection(), load_id)?;
+    // `who` writes "LABEL (token N, ROLE)": the role is the last word.
+    let role = requested_by
+        .as_deref()
+        .and_then(|who| who.rsplit(", ").next())
+        .and_then(|tail| tail.strip_suffix(')'))
+        .unwrap_or("operator")
+        .to_owned();
+    let agency = (role == "agency").then(|| source.as_str().to_owned());
+    let last = writer.last_seq();
+    writer.audit(crate::store::audit::Draft {
+        actor: requested_by.unwrap_or_else(|| "command line".to_owned()),
+        role,
+        agency,
+        action: "load".to_owned(),
+        subject: format!("load:{load_id}"),
+        request_hash: file_hash,
+        seqs: (last > before).then_some((before + 1, last)),
+        outcome: format!(
+            "rows {}, created {}, review {}, rejected {}",
+            report.rows_read, report.units_created, report.review_opened, report.rejected
+        ),
+    });
+    Ok(())
 }

@@ -310,7 +310,8 @@ impl Fields<'_> {
     }
 }
 
-fn word<T: std::str::FromStr<Err = crate::domain::UnknownWord>>(
+/// One of an enum's words, in any case.
+pub(crate) fn word<T: std::str::FromStr<Err = crate::domain::UnknownWord>>(
     text: &str,
 ) -> Result<String, String> {
     let lower = text.to_lowercase();
@@ -335,7 +336,7 @@ fn justice_status(text: &str) -> Result<String, String> {
 }
 
 /// A taxpayer number: exactly 12 digits; leading zeros are part of it.
-fn tin(text: &str) -> Result<String, String> {
+pub(crate) fn tin(text: &str) -> Result<String, String> {
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(text.to_owned());
     }
@@ -346,7 +347,7 @@ fn tin(text: &str) -> Result<String, String> {
 }
 
 /// A registration number: letters, digits and `-`, compared upper-cased.
-fn reg_number(text: &str) -> Result<String, String> {
+pub(crate) fn reg_number(text: &str) -> Result<String, String> {
     let upper = text.trim().to_uppercase();
     if !upper.is_empty()
         && upper.len() <= 32
@@ -360,7 +361,8 @@ fn reg_number(text: &str) -> Result<String, String> {
     ))
 }
 
-fn sector(text: &str) -> Result<String, String> {
+/// An institutional sector code, upper-cased.
+pub(crate) fn sector(text: &str) -> Result<String, String> {
     let upper = text.trim().to_uppercase();
     if is_institutional_sector(&upper) {
         return Ok(upper);

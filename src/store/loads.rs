@@ -385,29 +385,7 @@ fn read_records(conn: &mut AnyConnection, sender: SyncSender<Vec<Profiled>>) -> 
         .load_iter::<MatchRow, diesel::connection::DefaultLoadingMode>(conn)?;
     let mut batch = Vec::with_capacity(SNAPSHOT_BATCH);
     for row in rows {
-        let row = row?;
-        let profile = row.name.as_deref().map(|name| {
-            Profile::new(
-                name,
-                row.address.as_deref(),
-                row.region.as_deref(),
-                row.activity_code.as_deref(),
-                row.legal_form.as_deref(),
-                row.birth_date,
-            )
-            .with_identifiers(row.tin.as_deref(), row.reg_number.as_deref())
-        });
-        batch.push(Profiled {
-            unit: row.unit_id,
-            source: word("source_records.source", &row.source)?,
-            source_key: row.source_key,
-            keys: RowKeys {
-                unit: None,
-                tin: row.tin,
-                reg_number: row.reg_number,
-            },
-            profile,
-        });
+        batch.push(profiled(row?)?);
         if batch.len() == SNAPSHOT_BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SNAPSHOT_BATCH));
             if sender.send(full).is_err() {
@@ -418,6 +396,89 @@ fn read_records(conn: &mut AnyConnection, sender: SyncSender<Vec<Profiled>>) -> 
     }
     let _ = sender.send(batch);
     Ok(())
+}
+
+/// A current record as the matcher files it.
+fn profiled(row: MatchRow) -> StoreResult<Profiled> {
+    let profile = row.name.as_deref().map(|name| {
+        Profile::new(
+            name,
+            row.address.as_deref(),
+            row.region.as_deref(),
+            row.activity_code.as_deref(),
+            row.legal_form.as_deref(),
+            row.birth_date,
+        )
+        .with_identifiers(row.tin.as_deref(), row.reg_number.as_deref())
+    });
+    Ok(Profiled {
+        unit: row.unit_id,
+        source: word("source_records.source", &row.source)?,
+        source_key: row.source_key,
+        keys: RowKeys {
+            unit: None,
+            tin: row.tin,
+            reg_number: row.reg_number,
+        },
+        profile,
+    })
+}
+
+/// A matcher that knows only some units: the candidates of one submitted
+/// birth, so that it is matched as a load's row would be, without reading
+/// the whole register.
+pub fn known_of(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<Known> {
+    let kinds: Vec<(i64, String)> = units::table
+        .filter(units::id.eq_any(ids))
+        .filter(units::kind.ne(UnitKind::Enterprise.as_str()))
+        .select((units::id, units::kind))
+        .load(conn)?;
+    let rows: Vec<MatchRow> = source_records::table
+        .filter(source_records::unit_id.eq_any(ids))
+        .filter(source_records::superseded_at.is_null())
+        .filter(source_records::valid_to.is_null())
+        .order(source_records::id)
+        .select(MatchRow::as_select())
+        .load(conn)?;
+    let records = rows
+        .into_iter()
+        .map(profiled)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    // The receiver is still held here: this send cannot fail.
+    let _ = sender.send(records);
+    drop(sender);
+    Ok(file_records(&kinds, receiver))
+}
+
+/// Units whose current records carry a taxpayer or registration number.
+pub fn units_with_identifiers(
+    conn: &mut AnyConnection,
+    tin: Option<&str>,
+    reg_number: Option<&str>,
+) -> StoreResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    if let Some(tin) = tin {
+        ids.extend(
+            source_records::table
+                .filter(source_records::tin.eq(tin.to_owned()))
+                .filter(source_records::superseded_at.is_null())
+                .select(source_records::unit_id)
+                .load::<i64>(conn)?,
+        );
+    }
+    if let Some(reg_number) = reg_number {
+        ids.extend(
+            source_records::table
+                .filter(source_records::reg_number.eq(reg_number.to_owned()))
+                .filter(source_records::superseded_at.is_null())
+                .select(source_records::unit_id)
+                .load::<i64>(conn)?,
+        );
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// Files the units and the profiled records into a matcher, in record order.
@@ -469,4 +530,14 @@ fn remembered(
         .unwrap_or_default()
         + 1;
     Ok((remembered, next))
+}
+
+/// Who asked for a load through the API; `None` for the command line.
+pub fn requested_by(conn: &mut AnyConnection, load_id: i64) -> StoreResult<Option<String>> {
+    Ok(loads::table
+        .find(load_id)
+        .select(loads::requested_by)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }

@@ -1,8 +1,10 @@
 //! The database: connection pools, migrations, reference data, and the
 //! queries of the register. Every query is written once for both backends.
 
+pub mod audit;
 pub mod connection;
 pub mod dates;
+pub mod feed;
 pub mod loads;
 pub mod migrate;
 pub mod reference;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
+use super::audit;
 use super::connection::insert_batched;
 use super::dates::{Day, Stamp};
 use super::schema::{
@@ -63,11 +64,15 @@ pub struct Writer<'c> {
     /// Per touched unit not yet logged: its change's seq, whether it was created, and what changed.
     touched: HashMap<i64, Touch>,
     pending: Pending,
+    /// Audit entries to append when the write finishes.
+    audits: Vec<audit::Draft>,
 }
 
 struct Touch {
     seq: i64,
     created: bool,
+    /// The source whose statement the change recorded, if it recorded one.
+    source: Option<&'static str>,
     /// The names of the fields that changed, each once.
     fields: Vec<&'static str>,
 }
@@ -123,6 +128,7 @@ pub fn write<T>(
             last_event_id,
             touched: HashMap::new(),
             pending: Pending::default(),
+            audits: Vec::new(),
         };
         let output = change(&mut writer)?;
         writer.finish()?;
@@ -139,6 +145,98 @@ impl Writer<'_> {
     /// What this write is attributed to.
     pub fn origin(&self) -> &Origin {
         &self.origin
+    }
+
+    /// The newest change-log sequence number, this write's changes included.
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    /// The sequence number of this write's change to a unit, if it changed it.
+    pub fn seq_of(&self, unit: StatId) -> Option<i64> {
+        self.touched.get(&unit.unit_number()).map(|touch| touch.seq)
+    }
+
+    /// Starts the next act of a write that commits several (a group of
+    /// submissions): what follows is attributed to `origin`.
+    pub fn set_origin(&mut self, origin: Origin) {
+        self.origin = origin;
+    }
+
+    /// Ends one act: its rows and change-log entries are written now, so
+    /// the next act's change to the same unit gets its own entry and seq,
+    /// and reads inside the write see this one.
+    pub fn end_act(&mut self) -> StoreResult<()> {
+        self.flush_rows()?;
+        self.flush_log()
+    }
+
+    /// Ends a link that holds on `date`: the version is superseded and
+    /// replaced by a copy that stops on that date. Returns whether one did.
+    pub fn end_link(
+        &mut self,
+        kind: LinkKind,
+        part: StatId,
+        whole: StatId,
+        date: NaiveDate,
+    ) -> StoreResult<bool> {
+        self.flush_rows()?;
+        let found: Option<(i64, NaiveDate, String, Option<String>)> = unit_links::table
+            .filter(unit_links::kind.eq(kind.as_str()))
+            .filter(unit_links::from_unit.eq(part.unit_number()))
+            .filter(unit_links::to_unit.eq(whole.unit_number()))
+            .filter(unit_links::superseded_at.is_null())
+            .filter(unit_links::valid_to.is_null())
+            .select((
+                unit_links::id,
+                unit_links::valid_from,
+                unit_links::origin_kind,
+                unit_links::origin_ref,
+            ))
+            .first(self.conn)
+            .optional()?;
+        let Some((id, valid_from, origin_kind, origin_ref)) = found else {
+            return Ok(false);
+        };
+        diesel::update(unit_links::table.find(id))
+            .set(unit_links::superseded_at.eq(self.now))
+            .execute(self.conn)?;
+        let seq = self.touch(part.unit_number(), false);
+        self.touch(whole.unit_number(), false);
+        // The ended copy keeps the origin of the act that made the link.
+        let origin_kind = match origin_kind.parse::<crate::domain::source::OriginKind>() {
+            Ok(kind) => kind.as_str(),
+            Err(_) => {
+                return Err(StoreError::Corrupt {
+                    column: "unit_links.origin_kind",
+                    value: origin_kind,
+                })
+            }
+        };
+        self.pending.links.push(NewLink {
+            kind: kind.as_str(),
+            from_unit: part.unit_number(),
+            to_unit: whole.unit_number(),
+            valid_from: Day(valid_from),
+            valid_to: Some(Day(date.max(valid_from))),
+            recorded_at: Stamp(self.now),
+            seq,
+            origin_kind,
+            origin_ref,
+        });
+        self.note(part.unit_number(), "link");
+        self.note(whole.unit_number(), "link");
+        Ok(true)
+    }
+
+    /// Writes the buffered rows, so that reads inside the write see them.
+    pub fn flush(&mut self) -> StoreResult<()> {
+        self.flush_rows()
+    }
+
+    /// Adds an entry to the audit trail, appended when the write commits.
+    pub fn audit(&mut self, draft: audit::Draft) {
+        self.audits.push(draft);
     }
 
     /// The connection, inside this write's transaction, for the caller's own
@@ -210,6 +308,7 @@ impl Writer<'_> {
             }
         };
         let seq = self.touch(id, false);
+        self.note_source(id, statement.source);
         let origin = self.origin.clone();
         self.insert_record(id, statement, (date, valid_to), seq, &origin);
         self.note_attributes(id, &changed);
@@ -223,6 +322,7 @@ impl Writer<'_> {
         let id = unit.unit_number();
         let changed = Values::default().changed_in(&statement.values);
         let seq = self.touch(id, false);
+        self.note_source(id, statement.source);
         let origin = self.origin.clone();
         self.insert_record(id, statement, (statement.valid_from, None), seq, &origin);
         self.note_attributes(id, &changed);
@@ -244,6 +344,7 @@ impl Writer<'_> {
             from_unit: part.unit_number(),
             to_unit: whole.unit_number(),
             valid_from: Day(valid_from),
+            valid_to: None,
             recorded_at: Stamp(self.now),
             seq,
             origin_kind: self.origin.kind.as_str(),
@@ -306,6 +407,7 @@ impl Writer<'_> {
         let touch = self.touched.entry(unit_id).or_insert_with(|| Touch {
             seq: next,
             created,
+            source: None,
             fields: Vec::new(),
         });
         if touch.seq == next {
@@ -320,6 +422,12 @@ impl Writer<'_> {
         };
         if !touch.fields.contains(&field) {
             touch.fields.push(field);
+        }
+    }
+
+    fn note_source(&mut self, unit_id: i64, source: Source) {
+        if let Some(touch) = self.touched.get_mut(&unit_id) {
+            touch.source.get_or_insert(source.as_str());
         }
     }
 
@@ -414,6 +522,7 @@ impl Writer<'_> {
                 recorded_at: Stamp(self.now),
                 origin_kind: self.origin.kind.as_str(),
                 origin_ref: self.origin.reference.clone(),
+                source: touch.source,
             })
             .collect();
         entries.sort_by_key(|entry| entry.seq);
@@ -426,6 +535,7 @@ impl Writer<'_> {
     fn finish(mut self) -> StoreResult<()> {
         self.flush_rows()?;
         self.flush_log()?;
+        audit::append(self.conn, self.now, std::mem::take(&mut self.audits))?;
         diesel::update(register_head::table)
             .set((
                 register_head::last_seq.eq(self.last_seq),
@@ -454,6 +564,7 @@ struct NewLink {
     from_unit: i64,
     to_unit: i64,
     valid_from: Day,
+    valid_to: Option<Day>,
     recorded_at: Stamp,
     seq: i64,
     origin_kind: &'static str,
@@ -521,6 +632,7 @@ struct NewChange {
     recorded_at: Stamp,
     origin_kind: &'static str,
     origin_ref: Option<String>,
+    source: Option<&'static str>,
 }
 
 /// The change-log entry's field names as a JSON array, in order.

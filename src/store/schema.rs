@@ -98,6 +98,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         origin_kind -> Text,
         origin_ref -> Nullable<Text>,
+        source -> Nullable<Text>,
     }
 }
 
@@ -200,6 +201,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        scope -> Text,
+        idempotency_key -> Text,
+        body_hash -> Text,
+        http_status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        role -> Text,
+        agency -> Nullable<Text>,
+        action -> Text,
+        subject -> Text,
+        request_hash -> Text,
+        first_seq -> Nullable<BigInt>,
+        last_seq -> Nullable<BigInt>,
+        outcome -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
 diesel::joinable!(source_records -> units (unit_id));
 diesel::joinable!(change_log -> units (unit_id));
 diesel::joinable!(event_units -> events (event_id));
@@ -221,4 +260,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     load_rows,
     load_rejections,
     review_items,
+    submissions,
+    audit_log,
+    audit_head,
 );
