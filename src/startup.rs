@@ -136,8 +136,9 @@ const SIMILAR: usize = 16;
 /// its identifiers.
 fn similar_names(index: SearchIndex) -> Similar {
     Box::new(move |values: &Values| {
+        let indexed = index.version();
         let Some(name) = values.name.as_deref() else {
-            return Vec::new();
+            return (Vec::new(), indexed);
         };
         let request = SearchRequest {
             text: name.to_owned(),
@@ -148,11 +149,14 @@ fn similar_names(index: SearchIndex) -> Similar {
             confidential: false,
         };
         match search::query::search(&index, &request) {
-            Ok(hits) => hits.iter().map(|hit| hit.stat_id.unit_number()).collect(),
+            Ok(hits) => (
+                hits.iter().map(|hit| hit.stat_id.unit_number()).collect(),
+                indexed,
+            ),
             Err(error) => {
                 // Matching goes on with the units sharing an identifier.
                 tracing::warn!(%error, "no name candidates for a submitted birth");
-                Vec::new()
+                (Vec::new(), indexed)
             }
         }
     })

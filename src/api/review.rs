@@ -68,9 +68,11 @@ pub struct ReviewView {
     pub source: Source,
     /// The row's key, if it had one.
     pub source_key: Option<String>,
-    /// The load that last brought the row, and its line there.
-    pub load_id: i64,
-    /// The line.
+    /// The load that last brought the row, if a load did.
+    pub load_id: Option<i64>,
+    /// The submission that brought it, if one did.
+    pub submission_id: Option<i64>,
+    /// The row's line in the load's file, or the event's number in the submission.
     pub line: i64,
     /// Why the matcher did not decide.
     pub reason: String,
@@ -203,6 +205,7 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
         source,
         source_key: item.source_key,
         load_id: item.load_id,
+        submission_id: item.submission_id,
         line: item.line,
         reason: item.reason,
         row: serde_json::to_value(&statement.values).map_err(decode)?,

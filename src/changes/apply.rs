@@ -31,8 +31,9 @@ pub struct Context<'a> {
     pub actor: &'a Actor,
     /// The matcher's thresholds, as for loads.
     pub thresholds: &'a Thresholds,
-    /// Units whose names resemble a new unit's (the search index's candidates).
-    pub similar: &'a dyn Fn(&Values) -> Vec<i64>,
+    /// Units whose names resemble a new unit's (the search index's
+    /// candidates), and the change the index is current up to.
+    pub similar: &'a dyn Fn(&Values) -> (Vec<i64>, i64),
     /// The submission's id.
     pub submission: i64,
     /// The event's number in its submission, from 1.
@@ -93,6 +94,12 @@ pub struct Sent {
     /// The candidates it weighed, best first.
     pub candidates: Vec<StatId>,
 }
+
+/// At most this many units changed since the index's last catch-up are
+/// added to a birth's candidates (the index is a fraction of a second behind;
+/// right after a bulk load it may be far behind, and name matching then
+/// relies on what the index has).
+const NOT_YET_INDEXED: i64 = 2_000;
 
 type Checked<T> = StoreResult<Result<T, Refusal>>;
 
@@ -465,13 +472,13 @@ fn merge(
     accepted(writer, survivor, context.source(), &[], date, Vec::new())
 }
 
-/// Creates a legal unit (and its enterprise) born on the date.
+/// Creates a legal unit and its enterprise, born on the date.
 fn born(
     writer: &mut Writer,
     context: &Context,
     date: NaiveDate,
     values: &Values,
-) -> StoreResult<StatId> {
+) -> StoreResult<(StatId, StatId)> {
     let mut values = values.clone();
     values.birth_date.get_or_insert(date);
     let statement = Statement {
@@ -480,8 +487,7 @@ fn born(
         valid_from: date,
         values,
     };
-    let (legal_unit, _) = writer.create_legal_unit(&statement)?;
-    Ok(legal_unit)
+    writer.create_legal_unit(&statement)
 }
 
 fn split_off(
@@ -498,7 +504,7 @@ fn split_off(
         &[UnitKind::LegalUnit],
         date
     ));
-    let new = born(writer, context, date, values)?;
+    let (new, enterprise) = born(writer, context, date, values)?;
     let involved = [
         (parent, EventRole::Predecessor),
         (new, EventRole::Successor),
@@ -510,7 +516,7 @@ fn split_off(
         context.source(),
         &settable(values),
         date,
-        vec![new],
+        vec![new, enterprise],
     )
 }
 
@@ -532,9 +538,9 @@ fn break_up(
     let mut involved = vec![(parent, EventRole::Predecessor)];
     let mut created = Vec::with_capacity(parts.len());
     for values in parts {
-        let new = born(writer, context, date, values)?;
+        let (new, enterprise) = born(writer, context, date, values)?;
         involved.push((new, EventRole::Successor));
-        created.push(new);
+        created.extend([new, enterprise]);
     }
     writer.event(EventKind::BreakUp, date, &involved, None)?;
     accepted(
@@ -797,7 +803,14 @@ fn register(
         values.tin.as_deref(),
         values.reg_number.as_deref(),
     )?;
-    ids.extend((context.similar)(&values));
+    let (similar, indexed) = (context.similar)(&values);
+    ids.extend(similar);
+    // Units changed since the index last caught up are not searchable yet.
+    ids.extend(units::changed_since(
+        writer.connection(),
+        indexed,
+        NOT_YET_INDEXED,
+    )?);
     ids.sort_unstable();
     ids.dedup();
     let known = loads::known_of(writer.connection(), &ids)?;
@@ -876,8 +889,8 @@ fn register(
     }
 }
 
-/// Opens a review item for a submitted birth. It has no load: `load_id` 0
-/// and `line` the event's number in its submission.
+/// Opens a review item for a submitted birth: it names the submission,
+/// and `line` is the event's number in it.
 fn open_review(
     writer: &mut Writer,
     context: &Context,
@@ -908,7 +921,8 @@ fn open_review(
     };
     let item = ReviewItem {
         id,
-        load_id: 0,
+        load_id: None,
+        submission_id: Some(context.submission),
         line: context.number as i64,
         source: statement.source.as_str().to_owned(),
         source_key: statement.source_key.clone(),

@@ -74,8 +74,9 @@ pub struct Desk {
     sender: Sender<Job>,
 }
 
-/// Finds units whose names resemble a new unit's (the search index's candidates).
-pub type Similar = Box<dyn Fn(&Values) -> Vec<i64> + Send>;
+/// Finds units whose names resemble a new unit's (the search index's
+/// candidates), with the change the index is current up to.
+pub type Similar = Box<dyn Fn(&Values) -> (Vec<i64>, i64) + Send>;
 
 /// What the desk's thread needs.
 pub struct Staff {
@@ -177,6 +178,18 @@ fn one(staff: &Staff, writer: &mut Writer, submission: &Submission) -> StoreResu
         return Ok(stored);
     }
     let id = next_id(writer.connection())?;
+    // The row comes first: a review item the events open refers to it.
+    diesel::insert_into(submissions::table)
+        .values((
+            submissions::id.eq(id),
+            submissions::scope.eq(&submission.scope),
+            submissions::idempotency_key.eq(&submission.key),
+            submissions::body_hash.eq(&submission.body_hash),
+            submissions::http_status.eq(0),
+            submissions::response.eq(""),
+            submissions::created_at.eq(writer.now()),
+        ))
+        .execute(writer.connection())?;
     let reference = format!("submission:{id}");
     let before = writer.last_seq();
     let mut outcomes = Vec::with_capacity(submission.events.len());
@@ -201,15 +214,10 @@ fn one(staff: &Staff, writer: &mut Writer, submission: &Submission) -> StoreResu
         outcomes.push(outcome);
     }
     let (status, body) = (submission.render)(id, &outcomes);
-    diesel::insert_into(submissions::table)
-        .values((
-            submissions::id.eq(id),
-            submissions::scope.eq(&submission.scope),
-            submissions::idempotency_key.eq(&submission.key),
-            submissions::body_hash.eq(&submission.body_hash),
+    diesel::update(submissions::table.find(id))
+        .set((
             submissions::http_status.eq(i32::from(status)),
             submissions::response.eq(&body),
-            submissions::created_at.eq(writer.now()),
         ))
         .execute(writer.connection())?;
     let mut draft = submission.actor.audit(

@@ -865,7 +865,8 @@ impl<'w, 'c, 's> Applier<'w, 'c, 's> {
         self.report.review_opened += 1;
         self.reviews.push(ReviewItem {
             id,
-            load_id: self.load_id,
+            load_id: Some(self.load_id),
+            submission_id: None,
             line,
             source: prepared.row.source.to_string(),
             source_key: exported_key(&prepared.row),

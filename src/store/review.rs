@@ -29,9 +29,11 @@ text_enum! {
 pub struct ReviewItem {
     /// Its id.
     pub id: i64,
-    /// The load that last brought the row.
-    pub load_id: i64,
-    /// The row's line in that load's file.
+    /// The load that last brought the row, if a load did.
+    pub load_id: Option<i64>,
+    /// The submission that brought it, if one did.
+    pub submission_id: Option<i64>,
+    /// The row's line in that load's file, or the event's number in the submission.
     pub line: i64,
     /// The source.
     pub source: String,

@@ -184,7 +184,8 @@ diesel::table! {
 diesel::table! {
     review_items (id) {
         id -> BigInt,
-        load_id -> BigInt,
+        load_id -> Nullable<BigInt>,
+        submission_id -> Nullable<BigInt>,
         line -> BigInt,
         source -> Text,
         source_key -> Nullable<Text>,

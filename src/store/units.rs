@@ -230,6 +230,23 @@ pub fn changes_after(
         .load(conn)?)
 }
 
+/// The units changed after a seq, newest first, at most `limit` entries' worth.
+pub fn changed_since(
+    conn: &mut AnyConnection,
+    after_seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    let mut ids: Vec<i64> = change_log::table
+        .filter(change_log::seq.gt(after_seq))
+        .order(change_log::seq.desc())
+        .limit(limit)
+        .select(change_log::unit_id)
+        .load(conn)?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// One entry of the change log: which unit changed, and when it was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeEntry {

@@ -475,3 +475,80 @@ pub async fn assert_whole(app: &TestApp, report: &serde_json::Value, token: &str
         .collect();
     assert_eq!(rows, expected, "CSV rejections");
 }
+
+/// The answer to a submission: status, JSON body and whether it was a replay.
+pub struct Submitted {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub replayed: bool,
+}
+
+impl TestApp {
+    /// POSTs a submission with a token, an idempotency key and optional headers.
+    pub async fn submit(
+        &self,
+        body: &serde_json::Value,
+        token: &str,
+        key: &str,
+        if_match: Option<&str>,
+    ) -> Submitted {
+        let mut request = self
+            .client
+            .post(format!("{}/api/v1/submissions", self.address))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Idempotency-Key", key));
+        if let Some(etag) = if_match {
+            request = request.insert_header(("If-Match", etag));
+        }
+        let mut response = request.send_json(body).await.expect("request sent");
+        let status = response.status().as_u16();
+        let replayed = response
+            .headers()
+            .get("Idempotent-Replayed")
+            .is_some_and(|value| value == "true");
+        let bytes = response.body().limit(16 * 1024 * 1024).await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Submitted {
+            status,
+            body,
+            replayed,
+        }
+    }
+
+    /// A unit's ETag, as `GET /api/v1/units/{stat_id}` gives it.
+    pub async fn etag(&self, stat_id: &str) -> String {
+        let response = self
+            .client
+            .get(format!("{}/api/v1/units/{stat_id}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200);
+        response
+            .headers()
+            .get("ETag")
+            .expect("an ETag")
+            .to_str()
+            .expect("text")
+            .to_owned()
+    }
+
+    /// How many change-log entries there are.
+    pub async fn change_count(&self) -> i64 {
+        let (status, body) = self.get("/api/v1/changes?limit=1000", None).await;
+        assert_eq!(status, 200, "{body}");
+        let mut count = body["changes"].as_array().expect("changes").len() as i64;
+        let mut after = body["next_after"].as_i64().expect("next_after");
+        loop {
+            let (_, page) = self
+                .get(&format!("/api/v1/changes?after={after}&limit=1000"), None)
+                .await;
+            let found = page["changes"].as_array().expect("changes").len() as i64;
+            if found == 0 {
+                return count;
+            }
+            count += found;
+            after = page["next_after"].as_i64().expect("next_after");
+        }
+    }
+}

@@ -4,11 +4,14 @@
 //! `SANAW_TEST_DATABASE_URL` names a server (see README). One test binary,
 //! one link step.
 
+mod audit;
 mod bad_input;
 mod binary;
+mod changes;
 mod classifications;
 mod crash;
 mod docs;
+mod events;
 mod faults;
 mod harness;
 mod hostile;
@@ -16,5 +19,6 @@ mod loads;
 mod register;
 mod review;
 mod search;
+mod submissions;
 mod tokens;
 mod units;

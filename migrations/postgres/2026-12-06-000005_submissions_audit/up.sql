@@ -24,6 +24,14 @@ CREATE TABLE submissions (
     UNIQUE (scope, idempotency_key)
 );
 
+-- A submitted birth the matcher is unsure of waits for review like a load's
+-- row: its item names the submission instead of a load (and `line` is the
+-- event's number in it).
+ALTER TABLE review_items ALTER COLUMN load_id DROP NOT NULL;
+ALTER TABLE review_items ADD COLUMN submission_id BIGINT REFERENCES submissions (id);
+ALTER TABLE review_items ADD CONSTRAINT review_items_one_origin
+    CHECK ((load_id IS NULL) <> (submission_id IS NULL));
+
 -- Who did what to the register, append-only. Each entry's hash covers its
 -- fields and the previous entry's hash, so an edited, deleted or reordered
 -- entry breaks the chain from there on (`sanaw audit verify`).

@@ -24,6 +24,39 @@ CREATE TABLE submissions (
     UNIQUE (scope, idempotency_key)
 );
 
+-- A submitted birth the matcher is unsure of waits for review like a load's
+-- row: its item names the submission instead of a load (and `line` is the
+-- event's number in it). SQLite cannot drop NOT NULL in place: the table is
+-- rebuilt; nothing refers to it.
+CREATE TABLE review_items_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    load_id BIGINT REFERENCES loads (id),
+    submission_id BIGINT REFERENCES submissions (id),
+    line BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    source_key TEXT,
+    fingerprint TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    candidates TEXT NOT NULL,
+    status TEXT NOT NULL,
+    unit_id BIGINT,
+    decided_by TEXT,
+    decided_at TIMESTAMP,
+    note TEXT,
+    created_at TIMESTAMP NOT NULL,
+    CHECK ((load_id IS NULL) <> (submission_id IS NULL))
+);
+INSERT INTO review_items_new (id, load_id, line, source, source_key, fingerprint, reason,
+    statement, candidates, status, unit_id, decided_by, decided_at, note, created_at)
+SELECT id, load_id, line, source, source_key, fingerprint, reason,
+    statement, candidates, status, unit_id, decided_by, decided_at, note, created_at
+FROM review_items;
+DROP TABLE review_items;
+ALTER TABLE review_items_new RENAME TO review_items;
+CREATE INDEX review_items_status ON review_items (status, id);
+CREATE INDEX review_items_fingerprint ON review_items (source, fingerprint);
+
 -- Who did what to the register, append-only. Each entry's hash covers its
 -- fields and the previous entry's hash, so an edited, deleted or reordered
 -- entry breaks the chain from there on (`sanaw audit verify`).
