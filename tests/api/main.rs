@@ -19,6 +19,7 @@ mod loads;
 mod register;
 mod review;
 mod search;
+mod submission_crash;
 mod submissions;
 mod tokens;
 mod units;
