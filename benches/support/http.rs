@@ -1,4 +1,4 @@
-//! A minimal HTTP/1.1 client: GET only, keep-alive, one connection, over
+//! A minimal HTTP/1.1 client: GET and JSON POST, keep-alive, one connection, over
 //! `std::net::TcpStream`. Enough to drive a loopback server from plain
 //! threads (one per client) without adding a dependency or an async runtime
 //! whose own scheduling would show up in the latencies.
@@ -46,6 +46,33 @@ impl Client {
             "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\r\n",
             self.address
         )?;
+        self.send()
+    }
+
+    /// `POST target` with a JSON body and extra headers (`Name: value` lines).
+    pub fn post_json(
+        &mut self,
+        target: &str,
+        headers: &[String],
+        body: &[u8],
+    ) -> io::Result<Response> {
+        self.request.clear();
+        write!(
+            self.request,
+            "POST {target} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        )?;
+        for header in headers {
+            write!(self.request, "{header}\r\n")?;
+        }
+        self.request.extend_from_slice(b"\r\n");
+        self.request.extend_from_slice(body);
+        self.send()
+    }
+
+    fn send(&mut self) -> io::Result<Response> {
         // A kept-alive connection may have been closed by the server since
         // the last answer: that shows as an error before any byte of the new
         // answer, and one retry on a fresh connection is then right.

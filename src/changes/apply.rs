@@ -331,7 +331,75 @@ fn amend(
         values: stated,
     };
     writer.record(stat_id, &statement)?;
-    accepted(writer, stat_id, source, changed, date, Vec::new())
+    amended(writer, &found, statement, changed)
+}
+
+/// The answer for an amend, from the records read before it and the
+/// statement it recorded: the hot path of submissions reads the unit once.
+fn amended(
+    writer: &mut Writer,
+    found: &Found,
+    statement: Statement,
+    set: &[Attribute],
+) -> Checked<Accepted> {
+    let version = match writer.seq_of(found.stat_id) {
+        Some(seq) => seq,
+        None => version(writer.connection(), found.stat_id)?,
+    };
+    let date = statement.valid_from;
+    let mut records: Vec<Record> = found
+        .records
+        .iter()
+        .filter(|record| !(record.source == statement.source && record.holds_on(date)))
+        .cloned()
+        .collect();
+    records.push(Record {
+        source: statement.source,
+        source_key: statement.source_key,
+        valid_from: date,
+        valid_to: None,
+        recorded_at: writer.now(),
+        superseded_at: None,
+        seq: version,
+        origin: writer.origin().clone(),
+        values: statement.values,
+    });
+    let (shown, outranked) = standing(&records, statement.source, set, date);
+    Ok(Ok(Accepted {
+        stat_id: found.stat_id,
+        version,
+        created: Vec::new(),
+        shown,
+        outranked,
+        matched: None,
+    }))
+}
+
+/// Of the attributes `set`, those that show `source`'s value on `date`, and
+/// those where a higher-priority source's value shows instead.
+fn standing(
+    records: &[Record],
+    source: Source,
+    set: &[Attribute],
+    date: NaiveDate,
+) -> (Vec<Attribute>, Vec<Attribute>) {
+    let mut shown = Vec::new();
+    let mut outranked = Vec::new();
+    for resolved in resolve(records, date) {
+        if !set.contains(&resolved.attribute) {
+            continue;
+        }
+        if resolved.chosen.record.source == source {
+            shown.push(resolved.attribute);
+        } else if resolved
+            .others
+            .iter()
+            .any(|other| other.record.source == source)
+        {
+            outranked.push(resolved.attribute);
+        }
+    }
+    (shown, outranked)
 }
 
 fn liquidate(
@@ -760,22 +828,7 @@ fn accepted(
         None => version(writer.connection(), stat_id)?,
     };
     let records = units::current_records(writer.connection(), &[stat_id.unit_number()])?;
-    let mut shown = Vec::new();
-    let mut outranked = Vec::new();
-    for resolved in resolve(&records, date) {
-        if !set.contains(&resolved.attribute) {
-            continue;
-        }
-        if resolved.chosen.record.source == source {
-            shown.push(resolved.attribute);
-        } else if resolved
-            .others
-            .iter()
-            .any(|other| other.record.source == source)
-        {
-            outranked.push(resolved.attribute);
-        }
-    }
+    let (shown, outranked) = standing(&records, source, set, date);
     Ok(Ok(Accepted {
         stat_id,
         version,

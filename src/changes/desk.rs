@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, Sender};
 use diesel::prelude::*;
 
 use super::apply::{self, Context, Outcome};
-use super::event::{Refusal, Submitted};
+use super::event::{Event, Refusal, Submitted};
 use super::Actor;
 use crate::background::Background;
 use crate::domain::attribute::Values;
@@ -178,18 +178,20 @@ fn one(staff: &Staff, writer: &mut Writer, submission: &Submission) -> StoreResu
         return Ok(stored);
     }
     let id = next_id(writer.connection())?;
-    // The row comes first: a review item the events open refers to it.
-    diesel::insert_into(submissions::table)
-        .values((
-            submissions::id.eq(id),
-            submissions::scope.eq(&submission.scope),
-            submissions::idempotency_key.eq(&submission.key),
-            submissions::body_hash.eq(&submission.body_hash),
-            submissions::http_status.eq(0),
-            submissions::response.eq(""),
-            submissions::created_at.eq(writer.now()),
-        ))
-        .execute(writer.connection())?;
+    // A review item a birth opens refers to the submission's row, so then
+    // the row comes first; otherwise it is written once, with its answer.
+    let births = submission.events.iter().any(|event| {
+        matches!(
+            event,
+            Ok(Submitted {
+                event: Event::Register { .. },
+                ..
+            })
+        )
+    });
+    if births {
+        insert_row(writer, submission, id, 0, "")?;
+    }
     let reference = format!("submission:{id}");
     let before = writer.last_seq();
     let mut outcomes = Vec::with_capacity(submission.events.len());
@@ -214,12 +216,16 @@ fn one(staff: &Staff, writer: &mut Writer, submission: &Submission) -> StoreResu
         outcomes.push(outcome);
     }
     let (status, body) = (submission.render)(id, &outcomes);
-    diesel::update(submissions::table.find(id))
-        .set((
-            submissions::http_status.eq(i32::from(status)),
-            submissions::response.eq(&body),
-        ))
-        .execute(writer.connection())?;
+    if births {
+        diesel::update(submissions::table.find(id))
+            .set((
+                submissions::http_status.eq(i32::from(status)),
+                submissions::response.eq(&body),
+            ))
+            .execute(writer.connection())?;
+    } else {
+        insert_row(writer, submission, id, status, &body)?;
+    }
     let mut draft = submission.actor.audit(
         "submission",
         reference,
@@ -233,6 +239,29 @@ fn one(staff: &Staff, writer: &mut Writer, submission: &Submission) -> StoreResu
         body,
         replayed: false,
     })
+}
+
+/// Stores a submission with its key, body hash and answer.
+fn insert_row(
+    writer: &mut Writer,
+    submission: &Submission,
+    id: i64,
+    status: u16,
+    body: &str,
+) -> StoreResult<()> {
+    let now = writer.now();
+    diesel::insert_into(submissions::table)
+        .values((
+            submissions::id.eq(id),
+            submissions::scope.eq(&submission.scope),
+            submissions::idempotency_key.eq(&submission.key),
+            submissions::body_hash.eq(&submission.body_hash),
+            submissions::http_status.eq(i32::from(status)),
+            submissions::response.eq(body),
+            submissions::created_at.eq(now),
+        ))
+        .execute(writer.connection())?;
+    Ok(())
 }
 
 /// The stored answer to an earlier submission with the same key, if any.

@@ -17,6 +17,9 @@ use sanaw::store::{tokens, Database};
 use crate::binary::Server;
 use crate::harness::ScratchDatabase;
 
+/// A stored submission: its id, HTTP status and answer.
+type StoredRow = (i64, i32, String);
+
 /// An acknowledged submission: key, body and answer.
 type Acked = (String, Value, Value);
 
@@ -120,7 +123,7 @@ async fn after_kill_9_under_submissions_every_answered_one_is_there_and_none_is_
     let server = Server::start(folder.path(), url);
     server.wait_until_up(&client).await;
     let db = Database::open(&settings.database).expect("the database");
-    let (rows, origins): (Vec<(i64, i32, String)>, Vec<Option<String>>) = {
+    let (rows, origins): (Vec<StoredRow>, Vec<Option<String>>) = {
         let mut conn = db.reader().expect("a connection");
         let rows = submissions::table
             .select((
