@@ -33,7 +33,8 @@ pub struct FeedQuery {
     /// Changes after this sequence number (default 0: from the first).
     #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// At most this many (default 100, at most 1000; pages only).
+    /// At most this many (default 100, at most 1000); a stream given a
+    /// limit ends after that many changes.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// Only changes to this unit.
@@ -65,7 +66,7 @@ pub struct FieldView {
     pub field: String,
     /// Its new value (`null`: cleared); absent when withheld.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub value: Option<serde_json::Value>,
     /// True when the value is confidential and the caller may not see it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -238,7 +239,7 @@ pub async fn list_changes(
     tag = "changes",
     params(
         FeedQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this sequence number; wins over `after`"),
+        ("Last-Event-ID" = Option<i64>, Header, minimum = 0, description = "Resume after this sequence number; wins over `after`"),
     ),
     responses(
         (status = 200, description = "An endless stream of changes", content_type = "text/event-stream", body = String),
@@ -255,8 +256,20 @@ pub async fn stream_changes(
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (after, filter) = read_query(&query)?;
+    let left = match query.limit {
+        None => None,
+        Some(limit) if (1..=MAX_PAGE).contains(&limit) => Some(limit as usize),
+        Some(_) => {
+            return Err(ApiError::field(
+                Code::OutOfRange,
+                "limit",
+                format!("expected 1 to {MAX_PAGE}"),
+            ))
+        }
+    };
     let cursor = last_event_id(request.headers())?.unwrap_or(after);
     let follow = Follow {
+        left,
         state: state.clone(),
         caller,
         filter,
@@ -265,6 +278,9 @@ pub async fn stream_changes(
         last_sent: Instant::now(),
     };
     let stream = futures_util::stream::unfold(follow, |mut follow| async move {
+        if follow.left == Some(0) {
+            return None;
+        }
         let bytes = follow.next().await;
         Some((bytes, follow))
     });
@@ -296,6 +312,8 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 
 /// One consumer's place in the feed.
 struct Follow {
+    /// How many changes it still wants; `None`: all, forever.
+    left: Option<usize>,
     state: web::Data<AppState>,
     caller: Caller,
     filter: FeedFilter,
@@ -310,14 +328,18 @@ impl Follow {
     async fn next(&mut self) -> Result<Bytes, actix_web::Error> {
         loop {
             let (after, filter) = (self.cursor, self.filter.clone());
+            let page = self
+                .left
+                .map_or(STREAM_PAGE, |left| (left as i64).min(STREAM_PAGE));
             let entries = self
                 .state
                 .db
-                .read(move |conn| feed::page(conn, after, STREAM_PAGE, &filter))
+                .read(move |conn| feed::page(conn, after, page, &filter))
                 .await
                 .map_err(ApiError::from)?;
             if let Some(last) = entries.last() {
                 self.cursor = last.seq;
+                self.left = self.left.map(|left| left.saturating_sub(entries.len()));
                 self.last_sent = Instant::now();
                 return Ok(self.events(entries));
             }

@@ -182,6 +182,17 @@ pub struct SubmissionAnswer {
     pub result: EventResult,
 }
 
+/// What a submission is answered with: one event's result, or a batch's.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SubmissionResponse {
+    /// One event.
+    One(SubmissionAnswer),
+    /// A batch.
+    Batch(BatchAnswer),
+}
+
 /// The answer to a batch.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchAnswer {
@@ -201,12 +212,12 @@ pub struct BatchAnswer {
 #[utoipa::path(
     tag = "submissions",
     params(
-        ("Idempotency-Key" = String, Header, description = "Unique per request of this agency (or staff token), 1 to 255 visible ASCII characters"),
-        ("If-Match" = Option<String>, Header, description = "The unit's ETag, as GET /api/v1/units/{stat_id} gives it: refused with 412 if the unit changed since"),
+        ("Idempotency-Key" = String, Header, pattern = "^[!-~]{1,255}$", description = "Unique per request of this agency (or staff token), 1 to 255 visible ASCII characters"),
+        ("If-Match" = Option<String>, Header, pattern = "^(\\*|(W/)?\"[1-9][0-9]{0,15}\")$", description = "The unit's ETag, as GET /api/v1/units/{stat_id} gives it: refused with 412 if the unit changed since"),
     ),
     request_body(content = SubmissionBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The event was accepted, or a batch's results", body = SubmissionAnswer),
+        (status = 200, description = "The event was accepted, or a batch's results", body = SubmissionResponse),
         (status = 202, description = "The event went to review", body = SubmissionAnswer),
         (status = 400, description = "Malformed body, header or event", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),

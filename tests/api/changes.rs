@@ -212,6 +212,23 @@ async fn the_stream_resumes_after_last_event_id_and_sends_new_changes_and_heartb
     assert_eq!(amend.status, 200, "{}", amend.body);
     let live = read_until(&mut replay, "Altyn Çeşme Täze").await;
     assert!(live.contains(&format!("id: {}\n", version + 1)), "{live}");
+    // With a limit the stream ends after that many changes.
+    let mut two = app
+        .client
+        .get(format!(
+            "{}/api/v1/changes/stream?after=1&limit=2",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("the stream opens");
+    let body = two.body().await.expect("the stream ends");
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(text.matches("\nevent: change\n").count(), 2, "{text}");
+    assert!(
+        text.starts_with("id: 2\n") && text.contains("id: 3\n"),
+        "{text}"
+    );
     let bad = app
         .client
         .get(format!("{}/api/v1/changes/stream", app.address))
