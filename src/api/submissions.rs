@@ -188,7 +188,7 @@ pub struct SubmissionAnswer {
 #[allow(dead_code)]
 pub enum SubmissionResponse {
     /// One event.
-    One(SubmissionAnswer),
+    One(Box<SubmissionAnswer>),
     /// A batch.
     Batch(BatchAnswer),
 }
