@@ -137,7 +137,7 @@ pub fn apply(
             changed,
             values,
         } => amend(writer, context, submitted, *unit, changed, values),
-        Event::Liquidate { unit } => liquidate(writer, context, submitted, *unit),
+        Event::Liquidate { unit } => cease(writer, context, submitted, *unit, UnitKind::LegalUnit),
         Event::Reactivate { unit } => reactivate(writer, context, submitted, *unit),
         Event::Merge {
             kind,
@@ -149,7 +149,9 @@ pub fn apply(
         Event::OpenLocalUnit { unit, values } => {
             open_local_unit(writer, context, date, *unit, values)
         }
-        Event::CloseLocalUnit { unit } => close_local_unit(writer, context, submitted, *unit),
+        Event::CloseLocalUnit { unit } => {
+            cease(writer, context, submitted, *unit, UnitKind::LocalUnit)
+        }
         Event::SetControl { unit, controller } => set_control(writer, date, *unit, *controller),
         Event::EndControl { unit } => end_control(writer, date, *unit),
     }?;
@@ -402,36 +404,38 @@ fn standing(
     (shown, outranked)
 }
 
-fn liquidate(
+/// A death: a legal unit liquidated, or a branch closed (its link to its
+/// legal unit ends that day).
+fn cease(
     writer: &mut Writer,
     context: &Context,
     submitted: &Submitted,
     stat_id: StatId,
+    kind: UnitKind,
 ) -> Checked<Accepted> {
     let date = submitted.effective_date;
     let found = checked!(find_alive(
         writer.connection(),
         "stat_id",
         stat_id,
-        &[UnitKind::LegalUnit],
+        &[kind],
         date
     ));
     checked!(check_version(writer.connection(), submitted, stat_id));
     die(writer, context, &found, date, UnitStatus::Liquidated)?;
+    if kind == UnitKind::LocalUnit {
+        if let Some(parent) = current_whole(writer.connection(), LinkKind::LocalUnitOf, stat_id)? {
+            writer.end_link(LinkKind::LocalUnitOf, stat_id, parent, date)?;
+        }
+    }
     writer.event(
         EventKind::Death,
         date,
         &[(stat_id, EventRole::Subject)],
         None,
     )?;
-    accepted(
-        writer,
-        stat_id,
-        context.source(),
-        &[Attribute::Status, Attribute::DeathDate],
-        date,
-        Vec::new(),
-    )
+    let set = [Attribute::Status, Attribute::DeathDate];
+    accepted(writer, stat_id, context.source(), &set, date, Vec::new())
 }
 
 /// Records that a unit ceased on a date, with the status it ceased in.
@@ -659,41 +663,6 @@ fn open_local_unit(
         &settable(&values),
         date,
         vec![branch],
-    )
-}
-
-fn close_local_unit(
-    writer: &mut Writer,
-    context: &Context,
-    submitted: &Submitted,
-    stat_id: StatId,
-) -> Checked<Accepted> {
-    let date = submitted.effective_date;
-    let found = checked!(find_alive(
-        writer.connection(),
-        "stat_id",
-        stat_id,
-        &[UnitKind::LocalUnit],
-        date
-    ));
-    checked!(check_version(writer.connection(), submitted, stat_id));
-    die(writer, context, &found, date, UnitStatus::Liquidated)?;
-    if let Some(parent) = current_whole(writer.connection(), LinkKind::LocalUnitOf, stat_id)? {
-        writer.end_link(LinkKind::LocalUnitOf, stat_id, parent, date)?;
-    }
-    writer.event(
-        EventKind::Death,
-        date,
-        &[(stat_id, EventRole::Subject)],
-        None,
-    )?;
-    accepted(
-        writer,
-        stat_id,
-        context.source(),
-        &[Attribute::Status, Attribute::DeathDate],
-        date,
-        Vec::new(),
     )
 }
 
