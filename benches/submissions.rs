@@ -470,10 +470,12 @@ fn fresh_pg_database(server: &str) -> String {
     use diesel::connection::SimpleConnection;
     let mut admin = diesel::PgConnection::establish(server).expect("the PostgreSQL server");
     let name = format!("sanaw_bench_{}", std::process::id());
+    // Two statements: neither may run inside a transaction block.
     admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .expect("no database of that name");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("a fresh database");
     let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
     format!("{base}/{name}")
