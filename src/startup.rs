@@ -102,6 +102,7 @@ impl Application {
             desk,
             horizon_days: settings.horizon_days,
             heartbeat: settings.heartbeat,
+            tokens: api::auth::TokenCache::default(),
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {

@@ -62,6 +62,8 @@ pub struct AppState {
     pub horizon_days: i64,
     /// How long an idle change stream waits before a heartbeat.
     pub heartbeat: std::time::Duration,
+    /// Tokens recently found valid.
+    pub tokens: auth::TokenCache,
 }
 
 /// Registers every documented route; `main` and the tests share it.

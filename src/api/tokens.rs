@@ -176,5 +176,7 @@ pub async fn revoke_token(
     if !revoked {
         return Err(ApiError::not_found(Code::TokenNotFound, "token", id));
     }
+    // Whatever this process remembers as valid, it checks again.
+    state.tokens.clear();
     Ok(HttpResponse::NoContent().finish())
 }

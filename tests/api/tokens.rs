@@ -116,7 +116,8 @@ async fn only_admins_manage_tokens() {
     let id = listed[0]["id"].as_i64().unwrap();
     assert_eq!(listed[0]["agency"], "justice");
 
-    let (status, _) = app.get("/health", Some(&agency_token)).await;
+    // Used once, the token is remembered as valid; revoking must forget it.
+    let (status, _) = app.get("/api/v1/regions", Some(&agency_token)).await;
     assert_eq!(status, 200);
     let revoked = app
         .client
