@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Code, Problem};
+use super::params::parse_stat_id_in;
 use super::AppState;
 use crate::domain::access::Caller;
 use crate::domain::source::{Origin, Source};
-use crate::domain::stat_id::{StatId, StatIdError};
+use crate::domain::stat_id::StatId;
 use crate::store::feed::{self, FeedEntry, FeedFilter};
 use crate::store::units;
 
@@ -116,13 +117,7 @@ fn read_query(query: &FeedQuery) -> Result<(i64, FeedFilter), ApiError> {
     }
     let unit = match query.unit.as_deref() {
         None => None,
-        Some(text) => Some(StatId::parse(text).map_err(|error| {
-            let code = match error {
-                StatIdError::CheckDigit => Code::StatIdCheckDigit,
-                _ => Code::StatIdMalformed,
-            };
-            ApiError::field(code, "unit", error.to_string())
-        })?),
+        Some(text) => Some(parse_stat_id_in("unit", text)?),
     };
     let kind = match query.kind.as_deref() {
         None => None,

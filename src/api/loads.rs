@@ -389,15 +389,7 @@ fn saving(error: std::io::Error) -> ApiError {
 
 /// How a token is named in the load list and decisions.
 pub fn who(caller: &Caller) -> String {
-    match caller {
-        Caller::Public => "public".to_owned(),
-        Caller::Token {
-            id, label, role, ..
-        } => match label {
-            Some(label) => format!("{label} (token {id}, {role})"),
-            None => format!("token {id} ({role})"),
-        },
-    }
+    crate::changes::Actor::of(caller).map_or_else(|| "public".to_owned(), |actor| actor.name)
 }
 
 /// An agency sees its own source's loads only.

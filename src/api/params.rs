@@ -4,17 +4,22 @@
 use chrono::{NaiveDate, Utc};
 
 use super::error::{ApiError, Code, FieldError};
-use crate::domain::calendar;
+use crate::domain::calendar::{self, BadDay};
 use crate::domain::stat_id::{StatId, StatIdError};
 
 /// Parses a `stat_id` path segment; a bad check digit is a 400, not a 404.
 pub fn parse_stat_id(text: &str) -> Result<StatId, ApiError> {
+    parse_stat_id_in("stat_id", text)
+}
+
+/// Parses a stat_id given in `field`; the error names that field.
+pub fn parse_stat_id_in(field: &str, text: &str) -> Result<StatId, ApiError> {
     StatId::parse(text).map_err(|error| {
         let code = match error {
             StatIdError::CheckDigit => Code::StatIdCheckDigit,
             _ => Code::StatIdMalformed,
         };
-        ApiError::field(code, "stat_id", error.to_string())
+        ApiError::field(code, field, error.to_string())
     })
 }
 
@@ -29,26 +34,10 @@ pub fn parse_as_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
 /// Parses a date parameter given as YYYY-MM-DD, within the dates the
 /// register accepts; the error names the field.
 pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
-    let invalid = || {
-        let shown: String = text.chars().take(32).collect();
-        FieldError::coded(
-            Code::InvalidDate,
-            field,
-            format!("{shown:?} is not a date in the form YYYY-MM-DD"),
-        )
-    };
-    // chrono would also take `2024-1-1` or `+2024-01-01`: the form is exact.
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(at, byte)| match at {
-            4 | 7 => byte == b'-',
-            _ => byte.is_ascii_digit(),
-        });
-    if !shaped {
-        return Err(invalid());
-    }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| invalid())?;
-    calendar::within_range(day)
-        .map_err(|reason| FieldError::coded(Code::DateOutOfRange, field, reason))
+    calendar::parse(text).map_err(|bad| match bad {
+        BadDay::Form(reason) => FieldError::coded(Code::InvalidDate, field, reason),
+        BadDay::Range(reason) => FieldError::coded(Code::DateOutOfRange, field, reason),
+    })
 }
 
 /// Parses a numeric id from the path (a load, a review item, a token):

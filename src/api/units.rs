@@ -131,7 +131,7 @@ pub async fn get_unit(
         .db
         .read(move |conn| {
             let found = units::with_records(conn, stat_id, Versions::HoldingOn(as_of))?;
-            Ok((found, crate::changes::apply::version(conn, stat_id)?))
+            Ok((found, units::version(conn, stat_id)?))
         })
         .await?;
     let found = found.ok_or_else(|| not_found(stat_id))?;

@@ -22,7 +22,7 @@ use crate::reconcile::matcher::{Proposal, RowKeys, Thresholds};
 use crate::reconcile::score::Profile;
 use crate::store::register::{Statement, Writer};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
-use crate::store::schema::{change_log, review_items, unit_links};
+use crate::store::schema::{review_items, unit_links};
 use crate::store::{loads, units, AnyConnection, StoreError, StoreResult};
 
 /// What applying needs besides the event.
@@ -269,21 +269,12 @@ fn find_alive(
     Ok(Ok(found))
 }
 
-/// The unit's version: the seq of the last change to it.
-pub fn version(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<i64> {
-    Ok(change_log::table
-        .filter(change_log::unit_id.eq(stat_id.unit_number()))
-        .select(diesel::dsl::max(change_log::seq))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or_default())
-}
-
 /// Refuses an event whose sender saw an older version of the unit.
 fn check_version(conn: &mut AnyConnection, submitted: &Submitted, stat_id: StatId) -> Checked<()> {
     let Some(expected) = submitted.if_match else {
         return Ok(Ok(()));
     };
-    let current = version(conn, stat_id)?;
+    let current = units::version(conn, stat_id)?;
     if current == expected {
         return Ok(Ok(()));
     }
@@ -346,7 +337,7 @@ fn amended(
 ) -> Checked<Accepted> {
     let version = match writer.seq_of(found.stat_id) {
         Some(seq) => seq,
-        None => version(writer.connection(), found.stat_id)?,
+        None => units::version(writer.connection(), found.stat_id)?,
     };
     let date = statement.valid_from;
     let mut records: Vec<Record> = found
@@ -794,7 +785,7 @@ fn accepted(
     writer.flush()?;
     let version = match writer.seq_of(stat_id) {
         Some(seq) => seq,
-        None => version(writer.connection(), stat_id)?,
+        None => units::version(writer.connection(), stat_id)?,
     };
     let records = units::current_records(writer.connection(), &[stat_id.unit_number()])?;
     let (shown, outranked) = standing(&records, source, set, date);

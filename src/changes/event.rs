@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use crate::domain::access::Agency;
 use crate::domain::activity::{canonical_code, Scheme};
 use crate::domain::attribute::{Attribute, Values};
-use crate::domain::calendar::within_range;
+use crate::domain::calendar::{self, BadDay};
 use crate::domain::event::EventKind;
 use crate::domain::stat_id::{StatId, StatIdError};
 use crate::domain::unit::{TaxStatus as TaxWord, UnitStatus};
@@ -725,20 +725,10 @@ fn set(values: &mut Values, attribute: Attribute, json: &Json, rules: &Rules) ->
 /// A date as YYYY-MM-DD within the register's span, and when `rules` are
 /// given, no further ahead than the horizon.
 fn check_date(text: &str, rules: Option<&Rules>) -> Checked<NaiveDate> {
-    // chrono would also take `2024-1-1` or `+2024-01-01`: the form is exact.
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(at, byte)| match at {
-            4 | 7 => byte == b'-',
-            _ => byte.is_ascii_digit(),
-        });
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .filter(|_| shaped)
-        .ok_or((
-            Fault::InvalidDate,
-            format!("{:?} is not a date: expected YYYY-MM-DD", cut(text)),
-        ))?;
-    let date = within_range(date).map_err(|reason| (Fault::DateOutOfRange, reason))?;
+    let date = calendar::parse(text).map_err(|bad| match bad {
+        BadDay::Form(reason) => (Fault::InvalidDate, reason),
+        BadDay::Range(reason) => (Fault::DateOutOfRange, reason),
+    })?;
     let Some(rules) = rules else {
         return Ok(date);
     };

@@ -21,6 +21,35 @@ pub const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
     None => panic!("a valid date"),
 };
 
+/// Why a text is not a date the register accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BadDay {
+    /// Not written YYYY-MM-DD.
+    Form(String),
+    /// A date outside 1800-01-01 to 2100-12-31.
+    Range(String),
+}
+
+/// Reads a date written exactly YYYY-MM-DD within the register's span: the
+/// one rule for query parameters, JSON bodies and flags.
+pub fn parse(text: &str) -> Result<NaiveDate, BadDay> {
+    let form = || {
+        let shown: String = text.chars().take(32).collect();
+        BadDay::Form(format!("{shown:?} is not a date in the form YYYY-MM-DD"))
+    };
+    // chrono would also take `2024-1-1` or `+2024-01-01`: the form is exact.
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(at, byte)| match at {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err(form());
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| form())?;
+    within_range(day).map_err(BadDay::Range)
+}
+
 /// The date itself when the register accepts it, else why not.
 pub fn within_range(date: NaiveDate) -> Result<NaiveDate, String> {
     if (FIRST_DAY..=LAST_DAY).contains(&date) {

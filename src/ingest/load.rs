@@ -306,10 +306,7 @@ fn load(
             Ok(hash) => <sha2::Sha256 as sha2::Digest>::finalize(hash.clone()),
             Err(_) => return Err(StoreError::Abandoned("the file hash was poisoned".into())),
         };
-        let file_hash = digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let file_hash = crate::domain::audit::hex(&digest);
         load_audit(writer, load_id, options.source, file_hash, before, &report)?;
         let json = serde_json::to_string(&report).unwrap_or_default();
         let now = writer.now();

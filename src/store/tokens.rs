@@ -3,9 +3,9 @@
 //! A token is 32 random bytes, so a plain SHA-256 of it cannot be reversed or
 //! guessed; a slow password hash would only slow down every request.
 
+use crate::domain::audit::{hex, sha256_hex};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::schema::api_tokens;
 use super::units::word;
@@ -126,11 +126,7 @@ pub fn revoke(conn: &mut AnyConnection, id: i64) -> StoreResult<bool> {
 }
 
 fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(secret.as_bytes())
 }
 
 #[cfg(test)]

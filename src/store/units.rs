@@ -230,6 +230,15 @@ pub fn changes_after(
         .load(conn)?)
 }
 
+/// A unit's version: the seq of the last change to it (its ETag).
+pub fn version(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<i64> {
+    Ok(change_log::table
+        .filter(change_log::unit_id.eq(stat_id.unit_number()))
+        .select(diesel::dsl::max(change_log::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or_default())
+}
+
 /// The units changed after a seq, newest first, at most `limit` entries' worth.
 pub fn changed_since(
     conn: &mut AnyConnection,
