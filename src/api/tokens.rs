@@ -31,11 +31,14 @@ pub enum NewToken {
         #[schema(max_length = 200)]
         label: Option<String>,
     },
-    /// Reads and exports, including confidential figures.
+    /// Reads and exports; employees and turnover as size classes unless granted exact figures.
     Analyst {
         /// Who or what it is for (up to 200 characters).
         #[schema(max_length = 200)]
         label: Option<String>,
+        /// Exact employees and turnover in exports instead of size classes (default false).
+        #[serde(default)]
+        exact_figures: bool,
     },
     /// An agency's system, for its own source.
     Agency {
@@ -48,13 +51,16 @@ pub enum NewToken {
 }
 
 impl NewToken {
-    /// The role, agency and label it asks for.
-    fn parts(self) -> (Role, Option<Agency>, Option<String>) {
+    /// The role, agency, label and exact-figures grant it asks for.
+    fn parts(self) -> (Role, Option<Agency>, Option<String>, bool) {
         match self {
-            NewToken::Admin { label } => (Role::Admin, None, label),
-            NewToken::Statistician { label } => (Role::Statistician, None, label),
-            NewToken::Analyst { label } => (Role::Analyst, None, label),
-            NewToken::Agency { agency, label } => (Role::Agency, Some(agency), label),
+            NewToken::Admin { label } => (Role::Admin, None, label, false),
+            NewToken::Statistician { label } => (Role::Statistician, None, label, false),
+            NewToken::Analyst {
+                label,
+                exact_figures,
+            } => (Role::Analyst, None, label, exact_figures),
+            NewToken::Agency { agency, label } => (Role::Agency, Some(agency), label, false),
         }
     }
 }
@@ -69,6 +75,20 @@ pub struct CreatedToken {
     /// The agency it speaks for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agency: Option<Agency>,
+    /// Whether it sees exact employees and turnover (staff always do; analysts when granted).
+    pub exact_figures: bool,
+}
+
+/// Checks that only analysts' tokens ask for the exact-figures grant: the
+/// other roles already see exact figures, or never may.
+pub fn check_grant(role: Role, exact_figures: bool) -> Result<(), ApiError> {
+    if !exact_figures || role == Role::Analyst {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "exact_figures",
+        "only analysts' tokens take the exact-figures grant",
+    ))
 }
 
 /// Checks that agency tokens, and only they, name their agency.
@@ -108,7 +128,7 @@ pub async fn create_token(
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
     require(&caller, ADMIN)?;
-    let (role, agency, label) = body.into_inner().parts();
+    let (role, agency, label, exact_figures) = body.into_inner().parts();
     let label = label.map(|l| l.trim().to_owned()).filter(|l| !l.is_empty());
     if label
         .as_ref()
@@ -122,13 +142,22 @@ pub async fn create_token(
     }
     let token = state
         .db
-        .write(move |conn| tokens::create(conn, role, agency, label.as_deref()))
+        .write(move |conn| {
+            let grant = tokens::Grant {
+                role,
+                agency,
+                label: label.as_deref(),
+                exact_figures,
+            };
+            tokens::create_granted(conn, grant)
+        })
         .await?;
     tracing::info!(role = role.as_str(), "token created");
     Ok(HttpResponse::Created().json(CreatedToken {
         token,
         role,
         agency,
+        exact_figures: exact_figures || matches!(role, Role::Admin | Role::Statistician),
     }))
 }
 

@@ -43,6 +43,7 @@ impl Actor {
                 role,
                 agency,
                 label,
+                ..
             } => Some(Actor {
                 token: *id,
                 name: match label {

@@ -134,6 +134,9 @@ enum TokenAction {
         /// Who or what the token is for.
         #[arg(long)]
         label: Option<String>,
+        /// For analysts: exact employees and turnover instead of size classes.
+        #[arg(long)]
+        exact_figures: bool,
     },
 }
 
@@ -204,15 +207,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     role,
                     agency,
                     label,
+                    exact_figures,
                 },
         } => {
-            if let Err(error) = crate::api::tokens::check_agency(*role, *agency) {
+            let checked = crate::api::tokens::check_agency(*role, *agency)
+                .and_then(|()| crate::api::tokens::check_grant(*role, *exact_figures));
+            if let Err(error) = checked {
                 eprintln!("error: {error}");
                 return Ok(ExitCode::from(2));
             }
             let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
             let db = Database::open(&settings.database)?;
-            let secret = tokens::create(&mut *db.writer()?, *role, *agency, label.as_deref())?;
+            let grant = tokens::Grant {
+                role: *role,
+                agency: *agency,
+                label: label.as_deref(),
+                exact_figures: *exact_figures,
+            };
+            let secret = tokens::create_granted(&mut *db.writer()?, grant)?;
             eprintln!("created a {role} token; it is shown once, only its hash is stored:");
             println!("{secret}");
         }

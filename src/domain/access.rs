@@ -57,7 +57,20 @@ pub enum Caller {
         agency: Option<Agency>,
         /// A human label, e.g. the person or system it was issued to.
         label: Option<String>,
+        /// Whether an analyst's token was granted exact confidential figures.
+        exact_figures: bool,
     },
+}
+
+/// How a caller sees confidential figures (employees, turnover).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figures {
+    /// As recorded.
+    Exact,
+    /// As EU size classes: enough for analysis, not enough to single a firm out.
+    Banded,
+    /// Not at all.
+    Withheld,
 }
 
 impl Caller {
@@ -83,6 +96,33 @@ impl Caller {
         }
     }
 
+    /// How confidential figures are shown to the caller: exact to staff and
+    /// to analysts granted them, banded to other analysts, withheld from the
+    /// public and agencies.
+    pub fn figures(&self) -> Figures {
+        match self {
+            Caller::Token {
+                role: Role::Admin | Role::Statistician,
+                ..
+            } => Figures::Exact,
+            Caller::Token {
+                role: Role::Analyst,
+                exact_figures,
+                ..
+            } => {
+                if *exact_figures {
+                    Figures::Exact
+                } else {
+                    Figures::Banded
+                }
+            }
+            Caller::Token {
+                role: Role::Agency, ..
+            }
+            | Caller::Public => Figures::Withheld,
+        }
+    }
+
     /// Whether the caller holds one of these roles.
     pub fn has_any(&self, roles: &[Role]) -> bool {
         self.role().is_some_and(|role| roles.contains(&role))
@@ -99,7 +139,24 @@ mod tests {
             role,
             agency: None,
             label: None,
+            exact_figures: false,
         }
+    }
+
+    #[test]
+    fn analysts_see_bands_unless_granted_exact_figures() {
+        assert_eq!(token(Role::Analyst).figures(), Figures::Banded);
+        let granted = Caller::Token {
+            id: 2,
+            role: Role::Analyst,
+            agency: None,
+            label: None,
+            exact_figures: true,
+        };
+        assert_eq!(granted.figures(), Figures::Exact);
+        assert_eq!(token(Role::Statistician).figures(), Figures::Exact);
+        assert_eq!(token(Role::Agency).figures(), Figures::Withheld);
+        assert_eq!(Caller::Public.figures(), Figures::Withheld);
     }
 
     #[test]

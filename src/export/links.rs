@@ -3,10 +3,11 @@
 
 use std::io::Write;
 
+use super::ExportError;
 use crate::domain::source::Source;
 use crate::domain::stat_id::StatId;
 use crate::store::loads;
-use crate::store::{AnyConnection, StoreError};
+use crate::store::AnyConnection;
 
 /// The header, exactly as docs/CONTRACT.md gives it.
 pub const HEADER: [&str; 7] = [
@@ -21,17 +22,6 @@ pub const HEADER: [&str; 7] = [
 
 /// Rows read from the database per query.
 const PAGE: i64 = 10_000;
-
-/// Why an export stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// Reading the register failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Writing the output failed.
-    #[error("writing the export: {0}")]
-    Write(#[from] csv::Error),
-}
 
 /// Writes the links file; returns how many rows it wrote.
 pub fn write(conn: &mut AnyConnection, output: impl Write) -> Result<u64, ExportError> {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod connection;
 pub mod dates;
 pub mod feed;
+pub mod frames;
 pub mod loads;
 pub mod migrate;
 pub mod reference;

@@ -139,6 +139,7 @@ diesel::table! {
         label -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        exact_figures -> Bool,
     }
 }
 
@@ -240,6 +241,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    frames (id) {
+        id -> BigInt,
+        name -> Text,
+        reference_date -> Date,
+        filters -> Text,
+        include_dead -> Bool,
+        frozen_at -> Timestamp,
+        frozen_by -> Text,
+        register_version -> BigInt,
+        unit_count -> BigInt,
+        checksum -> Text,
+    }
+}
+
+diesel::table! {
+    frame_units (frame_id, position) {
+        frame_id -> BigInt,
+        position -> BigInt,
+        rows -> Text,
+    }
+}
+
 diesel::joinable!(source_records -> units (unit_id));
 diesel::joinable!(change_log -> units (unit_id));
 diesel::joinable!(event_units -> events (event_id));
@@ -264,4 +288,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     submissions,
     audit_log,
     audit_head,
+    frames,
+    frame_units,
 );

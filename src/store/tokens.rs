@@ -33,6 +33,8 @@ pub struct TokenInfo {
     /// When it was revoked, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// For analysts: whether it sees exact employees and turnover rather than size classes.
+    pub exact_figures: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -44,6 +46,7 @@ struct TokenRow {
     label: Option<String>,
     created_at: NaiveDateTime,
     revoked_at: Option<NaiveDateTime>,
+    exact_figures: bool,
 }
 
 impl TokenRow {
@@ -59,17 +62,48 @@ impl TokenRow {
             label: self.label,
             created_at: self.created_at.and_utc(),
             revoked_at: self.revoked_at.map(|at| at.and_utc()),
+            exact_figures: self.exact_figures,
         })
     }
 }
 
-/// Creates a token and returns its secret, which is not stored anywhere.
+/// What a new token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant<'a> {
+    /// What it allows.
+    pub role: Role,
+    /// For agency tokens: the agency it speaks for.
+    pub agency: Option<Agency>,
+    /// Who or what it is for.
+    pub label: Option<&'a str>,
+    /// For analysts: exact employees and turnover instead of size classes.
+    pub exact_figures: bool,
+}
+
+/// Creates a token without the exact-figures grant; returns its secret.
 pub fn create(
     conn: &mut AnyConnection,
     role: Role,
     agency: Option<Agency>,
     label: Option<&str>,
 ) -> StoreResult<String> {
+    let grant = Grant {
+        role,
+        agency,
+        label,
+        exact_figures: false,
+    };
+    create_granted(conn, grant)
+}
+
+/// Creates a token and returns its secret, which is not stored anywhere.
+pub fn create_granted(conn: &mut AnyConnection, grant: Grant) -> StoreResult<String> {
+    let Grant {
+        role,
+        agency,
+        label,
+        exact_figures,
+    } = grant;
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes).expect("operating system random source");
     let secret = format!("{PREFIX}{}", hex(&bytes));
@@ -79,6 +113,7 @@ pub fn create(
             api_tokens::role.eq(role.as_str()),
             api_tokens::agency.eq(agency.map(Agency::as_str)),
             api_tokens::label.eq(label),
+            api_tokens::exact_figures.eq(exact_figures),
             api_tokens::created_at.eq(Utc::now().naive_utc().trunc_subsecs(6)),
         ))
         .execute(conn)?;
@@ -100,6 +135,7 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> StoreResult<Optio
             role: info.role,
             agency: info.agency,
             label: info.label,
+            exact_figures: info.exact_figures,
         })
     })
     .transpose()

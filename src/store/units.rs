@@ -493,3 +493,97 @@ pub fn with_records(
         register_version,
     }))
 }
+
+/// What an export needs of a unit's own row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Head {
+    /// Its id.
+    pub id: i64,
+    /// What kind of unit.
+    pub kind: UnitKind,
+    /// Its permanent random number.
+    pub prn: f64,
+}
+
+fn heads(rows: Vec<(i64, String, f64)>) -> StoreResult<Vec<Head>> {
+    rows.into_iter()
+        .map(|(id, kind, prn)| {
+            Ok(Head {
+                id,
+                kind: word("units.kind", &kind)?,
+                prn,
+            })
+        })
+        .collect()
+}
+
+/// Up to `limit` units after `after`, in id order: a walk over the whole register.
+pub fn heads_after(conn: &mut AnyConnection, after: i64, limit: i64) -> StoreResult<Vec<Head>> {
+    heads(
+        units::table
+            .filter(units::id.gt(after))
+            .order(units::id)
+            .limit(limit)
+            .select((units::id, units::kind, units::prn))
+            .load(conn)?,
+    )
+}
+
+/// These units, in id order; ids the register does not have are left out.
+pub fn heads_of(conn: &mut AnyConnection, ids: &[i64]) -> StoreResult<Vec<Head>> {
+    heads(
+        units::table
+            .filter(units::id.eq_any(ids))
+            .order(units::id)
+            .select((units::id, units::kind, units::prn))
+            .load(conn)?,
+    )
+}
+
+/// The enterprise links touching these units that hold on `date`, as (legal unit, enterprise).
+pub fn enterprise_links_on(
+    conn: &mut AnyConnection,
+    unit_ids: &[i64],
+    date: NaiveDate,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(unit_links::table
+        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
+        .filter(
+            unit_links::from_unit
+                .eq_any(unit_ids)
+                .or(unit_links::to_unit.eq_any(unit_ids)),
+        )
+        .filter(unit_links::superseded_at.is_null())
+        .filter(unit_links::valid_from.le(date))
+        .filter(
+            unit_links::valid_to
+                .is_null()
+                .or(unit_links::valid_to.gt(date)),
+        )
+        .order(unit_links::id)
+        .select((unit_links::from_unit, unit_links::to_unit))
+        .load(conn)?)
+}
+
+/// The current beliefs (not superseded) about the units with ids from
+/// `first` to `last`, and about `also`, with the unit each is about, by unit.
+pub fn current_records_between(
+    conn: &mut AnyConnection,
+    first: i64,
+    last: i64,
+    also: &[i64],
+) -> StoreResult<Vec<(i64, Record)>> {
+    source_records::table
+        .filter(
+            source_records::unit_id
+                .between(first, last)
+                .or(source_records::unit_id.eq_any(also)),
+        )
+        .filter(source_records::superseded_at.is_null())
+        .order((source_records::unit_id, source_records::id))
+        .select(RecordRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| Ok((row.unit_id, row.into_record()?)))
+        .collect()
+}

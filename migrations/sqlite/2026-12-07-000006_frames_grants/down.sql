@@ -1,0 +1,3 @@
+DROP TABLE frame_units;
+DROP TABLE frames;
+ALTER TABLE api_tokens DROP COLUMN exact_figures;

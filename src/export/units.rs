@@ -1,0 +1,238 @@
+//! The units export: every unit (or those a search found) as the register
+//! shows it on a date, through the filters, one page of units at a time.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+
+use chrono::NaiveDate;
+use csv::ByteRecord;
+use diesel::{Connection, RunQueryDsl};
+
+use super::row::{fill, Shown, Subject};
+use super::sheet::{Layout, Sheet};
+use super::ExportError;
+use crate::domain::stat_id::StatId;
+use crate::domain::survivorship::Record;
+use crate::domain::unit::UnitKind;
+use crate::search::query::Filters;
+use crate::store::units::{self, Head};
+use crate::store::{reference, AnyConnection};
+
+/// Units read from the database per step: enough to amortise the queries,
+/// few enough that memory does not grow with the register.
+const PAGE: usize = 2_000;
+
+/// Which units an export holds.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// The date the units are shown as of.
+    pub as_of: NaiveDate,
+    /// Filters on what they show that day.
+    pub filters: Filters,
+    /// Whether units dead on that day are included (with their death dates).
+    pub include_dead: bool,
+    /// Only these units (what a search found), sorted; `None`: every unit.
+    pub only: Option<Vec<i64>>,
+}
+
+/// Runs `work` in one read transaction, so that an export reflects one
+/// register version however long it takes; `work` gets that version.
+pub fn in_snapshot<T>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection, i64) -> Result<T, ExportError>,
+) -> Result<T, ExportError> {
+    conn.transaction(|conn| {
+        if let AnyConnection::Postgresql(pg) = conn {
+            // SQLite's transaction reads one snapshot already; PostgreSQL's
+            // default isolation would see commits made during the export.
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(pg)?;
+        }
+        let version = units::register_version(conn)?;
+        work(conn, version)
+    })
+}
+
+/// Writes the selected units as CSV (header first); returns the row count.
+pub fn write<W: Write>(
+    conn: &mut AnyConnection,
+    selection: &Selection,
+    sheet: &Sheet,
+    output: W,
+) -> Result<u64, ExportError> {
+    let mut csv = Sheet::writer(output);
+    sheet.header(&mut csv)?;
+    let layout = Layout::current();
+    let mut scratch = Vec::new();
+    let rows = walk(conn, selection, |row| {
+        Ok(sheet.row(&mut csv, row, &layout, &mut scratch)?)
+    })?;
+    csv.flush()?;
+    Ok(rows)
+}
+
+/// Calls `each` with the full row of every selected unit, in stat_id order;
+/// returns how many.
+pub fn walk(
+    conn: &mut AnyConnection,
+    selection: &Selection,
+    mut each: impl FnMut(&ByteRecord) -> Result<(), ExportError>,
+) -> Result<u64, ExportError> {
+    let mut walk = Walk::new(conn, selection)?;
+    let mut written = 0;
+    while let Some(rows) = walk.next_page(conn, &mut each)? {
+        written += rows;
+    }
+    Ok(written)
+}
+
+/// A walk over the selected units, a page at a time, so that the caller
+/// may use the connection between pages (a frame stores each page).
+pub struct Walk<'s> {
+    selection: &'s Selection,
+    sections: HashMap<String, String>,
+    /// The last unit id read, when walking every unit.
+    after: i64,
+    /// The next chunk of `selection.only`, when walking some.
+    chunk: usize,
+    row: ByteRecord,
+    scratch: String,
+}
+
+impl<'s> Walk<'s> {
+    /// Starts a walk.
+    pub fn new(conn: &mut AnyConnection, selection: &'s Selection) -> Result<Self, ExportError> {
+        Ok(Walk {
+            selection,
+            sections: reference::nace_sections(conn)?,
+            after: 0,
+            chunk: 0,
+            row: ByteRecord::new(),
+            scratch: String::new(),
+        })
+    }
+
+    /// Calls `each` with the full row of every selected unit of the next
+    /// page; returns how many, or `None` when the units are all walked.
+    pub fn next_page(
+        &mut self,
+        conn: &mut AnyConnection,
+        each: &mut impl FnMut(&ByteRecord) -> Result<(), ExportError>,
+    ) -> Result<Option<u64>, ExportError> {
+        let as_of = self.selection.as_of;
+        let (heads, page) = match &self.selection.only {
+            Some(ids) => {
+                let Some(ids) = ids.chunks(PAGE).nth(self.chunk) else {
+                    return Ok(None);
+                };
+                self.chunk += 1;
+                let heads = units::heads_of(conn, ids)?;
+                let page = Page::read(conn, &heads, as_of, false)?;
+                (heads, page)
+            }
+            None => {
+                let heads = units::heads_after(conn, self.after, PAGE as i64)?;
+                let Some(last) = heads.last() else {
+                    return Ok(None);
+                };
+                self.after = last.id;
+                let page = Page::read(conn, &heads, as_of, true)?;
+                (heads, page)
+            }
+        };
+        let mut written = 0;
+        for head in &heads {
+            let records = page.records_of(head);
+            let Some(shown) = Shown::on(&records, as_of) else {
+                continue;
+            };
+            if shown.is_dead() && !self.selection.include_dead {
+                continue;
+            }
+            if !shown.passes(head.kind, &self.selection.filters, &self.sections) {
+                continue;
+            }
+            let subject = Subject {
+                stat_id: StatId::from_unit_number(head.id),
+                kind: head.kind,
+                prn: head.prn,
+                enterprise: page.enterprise_of(head),
+            };
+            fill(&subject, &shown, &mut self.row, &mut self.scratch);
+            each(&self.row)?;
+            written += 1;
+        }
+        Ok(Some(written))
+    }
+}
+
+/// What one page of units is shown from.
+struct Page {
+    /// (legal unit, enterprise) links holding on the date.
+    links: Vec<(i64, i64)>,
+    /// Current records by unit.
+    records: HashMap<i64, Vec<Record>>,
+}
+
+impl Page {
+    /// Reads the page's records, and for its enterprises their legal
+    /// units' records. `dense`: the heads are a run of consecutive ids, so
+    /// one range scan reads them.
+    fn read(
+        conn: &mut AnyConnection,
+        heads: &[Head],
+        date: NaiveDate,
+        dense: bool,
+    ) -> Result<Page, ExportError> {
+        let (Some(first), Some(last)) = (heads.first(), heads.last()) else {
+            return Ok(Page {
+                links: Vec::new(),
+                records: HashMap::new(),
+            });
+        };
+        let ids: Vec<i64> = heads.iter().map(|head| head.id).collect();
+        let links = units::enterprise_links_on(conn, &ids, date)?;
+        let (from, to) = if dense { (first.id, last.id) } else { (1, 0) };
+        let mut also: Vec<i64> = links
+            .iter()
+            .map(|(legal, _)| *legal)
+            .filter(|legal| !dense || !(from..=to).contains(legal))
+            .collect();
+        if !dense {
+            also.extend(&ids);
+        }
+        let mut records: HashMap<i64, Vec<Record>> = HashMap::with_capacity(heads.len());
+        for (unit, record) in units::current_records_between(conn, from, to, &also)? {
+            records.entry(unit).or_default().push(record);
+        }
+        Ok(Page { links, records })
+    }
+
+    /// The records a unit is shown from: an enterprise shows its legal units'.
+    fn records_of(&self, head: &Head) -> Cow<'_, [Record]> {
+        if head.kind != UnitKind::Enterprise {
+            let own = self.records.get(&head.id).map(Vec::as_slice);
+            return Cow::Borrowed(own.unwrap_or_default());
+        }
+        self.links
+            .iter()
+            .filter(|(_, enterprise)| *enterprise == head.id)
+            .filter_map(|(legal, _)| self.records.get(legal))
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .into()
+    }
+
+    /// A legal unit's enterprise.
+    fn enterprise_of(&self, head: &Head) -> Option<StatId> {
+        if head.kind != UnitKind::LegalUnit {
+            return None;
+        }
+        self.links
+            .iter()
+            .find(|(legal, _)| *legal == head.id)
+            .map(|(_, enterprise)| StatId::from_unit_number(*enterprise))
+    }
+}
