@@ -103,6 +103,8 @@ impl Application {
             horizon_days: settings.horizon_days,
             heartbeat: settings.heartbeat,
             tokens: api::auth::TokenCache::default(),
+            // Each holds a reader connection (of 8) for its whole length.
+            downloads: api::download::DownloadSlots::new(3),
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {

@@ -20,6 +20,7 @@ use super::error::Code;
         (name = "submissions", description = "Agencies' registration events: births, amendments, deaths, reorganisations, branches, control"),
         (name = "changes", description = "The change feed: every change in order, as pages or Server-Sent Events"),
         (name = "audit", description = "Who did what to the register: a hash-chained, append-only trail"),
+        (name = "exports", description = "Analysts' CSV exports: units as of any date, frozen survey frames"),
         (name = "tokens", description = "API tokens (administrators)"),
         (name = "service", description = "Health"),
     )

@@ -95,6 +95,10 @@ catalogue! {
     BatchTooLarge = ("batch_too_large", 400, "Too many events in one submission"),
     /// An effective date further ahead than the register takes.
     DateBeyondHorizon = ("date_beyond_horizon", 400, "Date too far in the future"),
+    /// A column the units export does not have, or one named twice.
+    UnknownColumn = ("unknown_column", 400, "Unknown column"),
+    /// A search behind an export that finds more units than an export by query takes.
+    TooManyMatches = ("too_many_matches", 400, "The query finds too many units"),
     /// No token where one is needed.
     TokenRequired = ("token_required", 401, "Authentication required"),
     /// A token that is malformed, unknown or revoked.
@@ -113,12 +117,16 @@ catalogue! {
     TokenNotFound = ("token_not_found", 404, "No such token"),
     /// No such classification code.
     CodeNotFound = ("code_not_found", 404, "No such code"),
+    /// No frame of this name.
+    FrameNotFound = ("frame_not_found", 404, "No such frame"),
     /// No such route.
     RouteNotFound = ("route_not_found", 404, "No such route"),
     /// The route has no operation for this method; `Allow` lists those it has.
     MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed"),
     /// An `Idempotency-Key` already used for a different request.
     IdempotencyKeyReused = ("idempotency_key_reused", 409, "Idempotency key already used"),
+    /// A frame name already taken: frames are never replaced.
+    FrameExists = ("frame_exists", 409, "A frame of this name exists"),
     /// The unit changed since the version named in `If-Match`.
     PreconditionFailed = ("precondition_failed", 412, "The unit has changed"),
     /// An event about a unit that is not alive on its date.
@@ -151,6 +159,8 @@ catalogue! {
     SearchBusy = ("search_busy", 503, "Search is busy"),
     /// No database connection came free in time: retry shortly.
     DatabaseBusy = ("database_busy", 503, "The database is busy"),
+    /// As many exports are running as the service runs at once: retry shortly.
+    ExportsBusy = ("exports_busy", 503, "Too many exports running"),
 }
 
 /// One offending input: which field, what is wrong with it, and the code of that.

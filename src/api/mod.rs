@@ -5,8 +5,11 @@ pub mod auth;
 pub mod changes;
 pub mod classifications;
 pub mod document;
+pub mod download;
 pub mod error;
+pub mod export;
 pub mod fallback;
+pub mod frames;
 pub mod health;
 pub mod loads;
 pub mod params;
@@ -64,6 +67,8 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Tokens recently found valid.
     pub tokens: auth::TokenCache,
+    /// Room for the CSV downloads running at once.
+    pub downloads: download::DownloadSlots,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -91,6 +96,11 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(changes::list_changes)
             .service(changes::stream_changes)
             .service(audit::list_audit)
+            .service(export::export_units)
+            .service(frames::create_frame)
+            .service(frames::list_frames)
+            .service(frames::get_frame)
+            .service(frames::export_frame)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),

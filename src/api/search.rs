@@ -147,12 +147,71 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         MAX_LIMIT,
         &mut errors,
     );
-    let kind: Option<UnitKind> = word(params.kind, "kind", &mut errors);
-    let status: Option<UnitStatus> = word(params.status, "status", &mut errors);
-    let region = region_code(params.region, &mut errors);
-    let legal_form = short_code(params.legal_form, "legal_form", &mut errors);
-    let sector = short_code(params.sector, "sector", &mut errors);
-    let activity = match params
+    let filters = check_filters(
+        FilterWords {
+            kind: params.kind,
+            status: params.status,
+            region: params.region,
+            activity: params.activity,
+            legal_form: params.legal_form,
+            sector: params.sector,
+            size_class: params.size_class,
+            registered_from: params.registered_from,
+            registered_to: params.registered_to,
+        },
+        &mut errors,
+    );
+    let sort: Sort = word(params.sort, "sort", &mut errors).unwrap_or_default();
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors));
+    }
+    let mut request = SearchRequest {
+        text,
+        filters,
+        limit,
+        sort,
+        after: None,
+        confidential,
+    };
+    if let Some(cursor) = params.cursor {
+        let decoded = Cursor::decode(&cursor, request.fingerprint())
+            .map_err(|error| ApiError::field(Code::InvalidCursor, "cursor", error.to_string()))?;
+        request.after = Some(decoded.position);
+    }
+    Ok(request)
+}
+
+/// The filters search and exports share, as given.
+#[derive(Debug, Default)]
+pub struct FilterWords {
+    /// Unit kind.
+    pub kind: Option<String>,
+    /// Legal status.
+    pub status: Option<String>,
+    /// Region code.
+    pub region: Option<String>,
+    /// NACE code or section letter.
+    pub activity: Option<String>,
+    /// Legal form code.
+    pub legal_form: Option<String>,
+    /// Institutional sector code.
+    pub sector: Option<String>,
+    /// Size class.
+    pub size_class: Option<String>,
+    /// First registration day.
+    pub registered_from: Option<String>,
+    /// Last registration day.
+    pub registered_to: Option<String>,
+}
+
+/// Checks the filters, naming each bad one in `errors`.
+pub fn check_filters(words: FilterWords, errors: &mut Vec<FieldError>) -> Filters {
+    let kind: Option<UnitKind> = word(words.kind, "kind", errors);
+    let status: Option<UnitStatus> = word(words.status, "status", errors);
+    let region = region_code(words.region, errors);
+    let legal_form = short_code(words.legal_form, "legal_form", errors);
+    let sector = short_code(words.sector, "sector", errors);
+    let activity = match words
         .activity
         .map(|code| canonical_code(Scheme::Nace, &code))
     {
@@ -167,9 +226,9 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         Some(Ok(code)) => Some(code),
         None => None,
     };
-    let size_class: Option<SizeClass> = word(params.size_class, "size_class", &mut errors);
-    let registered_from = day(params.registered_from, "registered_from", &mut errors);
-    let registered_to = day(params.registered_to, "registered_to", &mut errors);
+    let size_class: Option<SizeClass> = word(words.size_class, "size_class", errors);
+    let registered_from = day(words.registered_from, "registered_from", errors);
+    let registered_to = day(words.registered_to, "registered_to", errors);
     if let (Some(from), Some(to)) = (registered_from, registered_to) {
         if from > to {
             errors.push(FieldError::coded(
@@ -179,38 +238,25 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
             ));
         }
     }
-    let sort: Sort = word(params.sort, "sort", &mut errors).unwrap_or_default();
-    if !errors.is_empty() {
-        return Err(ApiError::fields(errors));
+    Filters {
+        kind: kind.map(|kind| kind.as_str().to_owned()),
+        status: status.map(|status| status.as_str().to_owned()),
+        region,
+        activity,
+        legal_form,
+        sector,
+        size_class: size_class.map(|class| class.as_str().to_owned()),
+        registered_from,
+        registered_to,
     }
-    let mut request = SearchRequest {
-        text,
-        filters: Filters {
-            kind: kind.map(|kind| kind.as_str().to_owned()),
-            status: status.map(|status| status.as_str().to_owned()),
-            region,
-            activity,
-            legal_form,
-            sector,
-            size_class: size_class.map(|class| class.as_str().to_owned()),
-            registered_from,
-            registered_to,
-        },
-        limit,
-        sort,
-        after: None,
-        confidential,
-    };
-    if let Some(cursor) = params.cursor {
-        let decoded = Cursor::decode(&cursor, request.fingerprint())
-            .map_err(|error| ApiError::field(Code::InvalidCursor, "cursor", error.to_string()))?;
-        request.after = Some(decoded.position);
-    }
-    Ok(request)
 }
 
 /// A day given as YYYY-MM-DD, or none (and an error naming the field).
-fn day(text: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+pub(super) fn day(
+    text: Option<String>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     match parse_day(field, &text?) {
         Ok(day) => Some(day),
         Err(error) => {
@@ -221,7 +267,7 @@ fn day(text: Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Optio
 }
 
 /// The query box's text; too long is an error.
-fn query_text(q: Option<String>, errors: &mut Vec<FieldError>) -> String {
+pub(super) fn query_text(q: Option<String>, errors: &mut Vec<FieldError>) -> String {
     let text = q.unwrap_or_default();
     if text.chars().count() > MAX_QUERY_CHARS {
         errors.push(FieldError::coded(
@@ -258,7 +304,7 @@ fn parse_limit(
 
 /// One of an enum's words, or none (and an error naming the field and the
 /// words it takes, from the enum itself).
-fn word<T: FromStr<Err = UnknownWord>>(
+pub(super) fn word<T: FromStr<Err = UnknownWord>>(
     value: Option<String>,
     field: &str,
     errors: &mut Vec<FieldError>,

@@ -1,5 +1,6 @@
 //! The `sanaw` command line (see docs/CONTRACT.md): flags win over the environment.
 
+mod export;
 mod progress;
 
 use std::path::PathBuf;
@@ -113,6 +114,23 @@ struct LoadArgs {
 
 #[derive(Debug, Subcommand)]
 enum ExportKind {
+    /// Units as CSV: the bytes of `GET /api/v1/export/units.csv` with the
+    /// same options, as a caller seeing exact figures gets them.
+    Units(export::UnitsExportArgs),
+    /// A frozen frame's units: the bytes of `GET /api/v1/frames/NAME/units.csv`.
+    Frame {
+        /// The frame's name.
+        name: String,
+        /// Comma-separated column names; default every column.
+        #[arg(long)]
+        columns: Option<String>,
+        /// Exact cell values: no neutralising of formula-like cells.
+        #[arg(long)]
+        raw: bool,
+        /// The file to write; `-` or none: standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Which unit each row of the latest load of each source was linked to.
     Links {
         /// The file to write; `-` or none: standard output.
@@ -246,6 +264,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => crate::export::links::write(&mut *db.reader()?, std::io::stdout().lock())?,
             };
             tracing::info!(rows, "links exported");
+        }
+        Command::Export {
+            what: ExportKind::Units(args),
+        } => {
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
+            return export::units(&settings, args);
+        }
+        Command::Export {
+            what:
+                ExportKind::Frame {
+                    name,
+                    columns,
+                    raw,
+                    output,
+                },
+        } => {
+            let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;
+            return export::frame(&settings, name, columns.as_deref(), *raw, output.as_deref());
         }
         Command::Reindex => {
             let settings = cli.settings(cli.data_dir.clone(), database_url, "")?;

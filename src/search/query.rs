@@ -188,6 +188,37 @@ pub fn search_with_facets(
     })
 }
 
+/// Every unit the query box finds, with no filters and in no order, when
+/// they are at most `cap`; `None` when there are more.
+pub fn matching_units(
+    index: &SearchIndex,
+    text: &str,
+    cap: usize,
+) -> Result<Option<Vec<i64>>, SearchError> {
+    let searcher = index.reader().searcher();
+    let words = query_words(text);
+    let request = SearchRequest {
+        text: text.to_owned(),
+        ..SearchRequest::default()
+    };
+    let query = request_query(index, &request, &words);
+    if searcher.search(&query, &Count)? > cap {
+        return Ok(None);
+    }
+    let columns = searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| segment.fast_fields().u64("unit"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let found = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+    let units = found
+        .into_iter()
+        .filter_map(|address| columns[address.segment_ord as usize].first(address.doc_id))
+        .map(|unit| unit as i64)
+        .collect();
+    Ok(Some(units))
+}
+
 /// Runs a search for suggestions: the best few by relevance, no counts.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
     let searcher = index.reader().searcher();
