@@ -31,7 +31,7 @@ async fn found(app: &TestApp, query: &str) -> Vec<String> {
 }
 
 /// Waits until the index holds the register's latest change.
-async fn indexed(app: &TestApp) {
+pub async fn indexed(app: &TestApp) {
     let version = app.register_version().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
