@@ -116,7 +116,7 @@ struct LoadArgs {
 enum ExportKind {
     /// Units as CSV: the bytes of `GET /api/v1/export/units.csv` with the
     /// same options, as a caller seeing exact figures gets them.
-    Units(export::UnitsExportArgs),
+    Units(Box<export::UnitsExportArgs>),
     /// A frozen frame's units: the bytes of `GET /api/v1/frames/NAME/units.csv`.
     Frame {
         /// The frame's name.

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod event;
 pub mod history;
 pub mod link;
+pub mod prn;
 pub mod region;
 pub mod size_class;
 pub mod source;

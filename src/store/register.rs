@@ -678,13 +678,13 @@ fn chain_of(
         .load(conn)?)
 }
 
-/// A uniform random number in [0, 1), drawn once per unit and kept forever.
+/// A unit's permanent random number (`domain::prn`), drawn from the
+/// operating system's random source once, when the unit is created.
 fn permanent_random_number() -> f64 {
     let mut bytes = [0_u8; 8];
     // The OS random source failing is not something a register can recover from.
     getrandom::fill(&mut bytes).expect("operating system random source");
-    // 53 random bits fill an f64 mantissa exactly.
-    (u64::from_le_bytes(bytes) >> 11) as f64 / (1_u64 << 53) as f64
+    crate::domain::prn::from_bits(u64::from_le_bytes(bytes))
 }
 
 #[cfg(test)]

@@ -395,3 +395,41 @@ async fn bad_export_parameters_get_precise_problems() {
         assert_eq!(problem["errors"][0]["code"], code, "{query}: {problem}");
     }
 }
+
+#[actix_web::test]
+async fn every_unit_carries_a_uniform_permanent_random_number_that_never_changes() {
+    let app = spawn_app().await;
+    let first = app
+        .write(|writer| {
+            let mut units = Vec::new();
+            for n in 0..1_500 {
+                let statement = justice(&format!("P{n}"), &format!("Firm {n}"), "2015-01-01");
+                units.push(writer.create_legal_unit(&statement)?.0);
+            }
+            Ok(units[0])
+        })
+        .await;
+    let admin = app.token(Role::Admin).await;
+    let path = "/api/v1/export/units.csv?columns=stat_id,prn&kind=legal_unit";
+    let before = fetch(&app, path, Some(&admin), false).await.rows();
+    let mut numbers: Vec<f64> = before[1..]
+        .iter()
+        .map(|row| row[1].parse().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 1_500);
+    assert!(numbers.iter().all(|x| (0.0..1.0).contains(x)));
+    let gap = sanaw::domain::prn::uniformity_gap(&mut numbers);
+    assert!(
+        gap < sanaw::domain::prn::uniformity_limit(1_500),
+        "not uniform: {gap}"
+    );
+
+    let renamed = justice("P0", "Firm Zero", "2016-01-01");
+    app.write(move |writer| writer.record(first, &renamed))
+        .await;
+    let after = fetch(&app, path, Some(&admin), false).await.rows();
+    assert_eq!(
+        after, before,
+        "a change to a unit leaves its number as it was"
+    );
+}
