@@ -171,6 +171,29 @@ impl Values {
         }
     }
 
+    /// Whether this source gave a value for the attribute (without copying it).
+    pub fn has(&self, attribute: Attribute) -> bool {
+        use Attribute::*;
+        match attribute {
+            Name => self.name.is_some(),
+            LegalForm => self.legal_form.is_some(),
+            Tin => self.tin.is_some(),
+            RegNumber => self.reg_number.is_some(),
+            Activity => self.activity.is_some(),
+            InstitutionalSector => self.institutional_sector.is_some(),
+            Address => self.address.is_some(),
+            Region => self.region.is_some(),
+            Status => self.status.is_some(),
+            BirthDate => self.birth_date.is_some(),
+            DeathDate => self.death_date.is_some(),
+            Employees => self.employees.is_some(),
+            Turnover => self.turnover.is_some(),
+            TurnoverYear => self.turnover_year.is_some(),
+            TaxStatus => self.tax_status.is_some(),
+            VatRegistered => self.vat_registered.is_some(),
+        }
+    }
+
     /// Takes one attribute's value (or its absence) from `other`.
     pub fn copy(&mut self, attribute: Attribute, other: &Values) {
         use Attribute::*;

@@ -119,20 +119,31 @@ fn latest_value<'a>(
     source: Source,
     attribute: Attribute,
 ) -> Option<Sourced<'a>> {
+    let record = latest_record(holding, source, attribute)?;
+    let value = record.values.get(attribute)?;
+    Some(Sourced { value, record })
+}
+
+/// The newest record of one source that gives the attribute.
+fn latest_record<'a>(
+    holding: &[&'a Record],
+    source: Source,
+    attribute: Attribute,
+) -> Option<&'a Record> {
     holding
         .iter()
-        .filter(|record| record.source == source)
-        .filter_map(|record| {
-            let value = record.values.get(attribute)?;
-            Some(Sourced { value, record })
-        })
-        .max_by_key(|sourced| {
-            (
-                sourced.record.valid_from,
-                sourced.record.recorded_at,
-                sourced.record.seq,
-            )
-        })
+        .copied()
+        .filter(|record| record.source == source && record.values.has(attribute))
+        .max_by_key(|record| (record.valid_from, record.recorded_at, record.seq))
+}
+
+/// The record whose value is shown for an attribute among records that
+/// hold: [`resolve`]'s choice, without the other sources' values or the
+/// conflicts, for callers that show one value per attribute (exports).
+pub fn chosen<'a>(holding: &[&'a Record], attribute: Attribute) -> Option<&'a Record> {
+    priority(attribute)
+        .iter()
+        .find_map(|source| latest_record(holding, *source, attribute))
 }
 
 #[cfg(test)]

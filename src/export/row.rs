@@ -12,7 +12,7 @@ use super::columns::Column;
 use crate::domain::attribute::{format_money, Attribute, Value};
 use crate::domain::size_class::SizeClass;
 use crate::domain::stat_id::StatId;
-use crate::domain::survivorship::{resolve, Record};
+use crate::domain::survivorship::{chosen, Record};
 use crate::domain::unit::{UnitKind, UnitStatus};
 use crate::search::query::Filters;
 
@@ -24,21 +24,21 @@ pub struct Shown {
 }
 
 impl Shown {
-    /// The attributes shown on `date`; none when no record holds then (the
-    /// unit was not yet, as far as the register knows).
-    pub fn on(records: &[Record], date: NaiveDate) -> Option<Shown> {
-        let resolved = resolve(records, date);
-        if resolved.is_empty() {
+    /// The attributes shown on `date` (as [`crate::domain::survivorship::resolve`]
+    /// chooses them); none when no record holds then (the unit was not yet,
+    /// as far as the register knows).
+    pub fn on<'a>(records: impl IntoIterator<Item = &'a Record>, date: NaiveDate) -> Option<Shown> {
+        let holding: Vec<&Record> = records
+            .into_iter()
+            .filter(|record| record.holds_on(date))
+            .collect();
+        if holding.is_empty() {
             return None;
         }
-        let mut values = vec![None; Attribute::ALL.len()];
-        for attribute in resolved {
-            let slot = Attribute::ALL
-                .iter()
-                .position(|a| *a == attribute.attribute)
-                .unwrap_or_default();
-            values[slot] = Some(attribute.chosen.value);
-        }
+        let values = Attribute::ALL
+            .iter()
+            .map(|attribute| chosen(&holding, *attribute)?.values.get(*attribute))
+            .collect();
         Some(Shown { values, date })
     }
 

@@ -1,7 +1,6 @@
 //! The units export: every unit (or those a search found) as the register
 //! shows it on a date, through the filters, one page of units at a time.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -144,7 +143,7 @@ impl<'s> Walk<'s> {
         let mut written = 0;
         for head in &heads {
             let records = page.records_of(head);
-            let Some(shown) = Shown::on(&records, as_of) else {
+            let Some(shown) = Shown::on(records, as_of) else {
                 continue;
             };
             if shown.is_dead() && !self.selection.include_dead {
@@ -193,36 +192,41 @@ impl Page {
         };
         let ids: Vec<i64> = heads.iter().map(|head| head.id).collect();
         let links = units::enterprise_links_on(conn, &ids, date)?;
-        let (from, to) = if dense { (first.id, last.id) } else { (1, 0) };
-        let mut also: Vec<i64> = links
+        // A scan of the id range reads a run of units at once; the legal
+        // units of enterprises outside it, or scattered ids, are asked by id.
+        let in_range = |id: &i64| dense && (first.id..=last.id).contains(id);
+        let mut others: Vec<i64> = links
             .iter()
             .map(|(legal, _)| *legal)
-            .filter(|legal| !dense || !(from..=to).contains(legal))
+            .filter(|legal| !in_range(legal))
             .collect();
         if !dense {
-            also.extend(&ids);
+            others.extend(&ids);
+        }
+        others.sort_unstable();
+        others.dedup();
+        let mut found = units::current_records_of(conn, &others)?;
+        if dense {
+            found.extend(units::current_records_between(conn, first.id, last.id)?);
         }
         let mut records: HashMap<i64, Vec<Record>> = HashMap::with_capacity(heads.len());
-        for (unit, record) in units::current_records_between(conn, from, to, &also)? {
+        for (unit, record) in found {
             records.entry(unit).or_default().push(record);
         }
         Ok(Page { links, records })
     }
 
     /// The records a unit is shown from: an enterprise shows its legal units'.
-    fn records_of(&self, head: &Head) -> Cow<'_, [Record]> {
+    fn records_of(&self, head: &Head) -> Vec<&Record> {
         if head.kind != UnitKind::Enterprise {
-            let own = self.records.get(&head.id).map(Vec::as_slice);
-            return Cow::Borrowed(own.unwrap_or_default());
+            return self.records.get(&head.id).into_iter().flatten().collect();
         }
         self.links
             .iter()
             .filter(|(_, enterprise)| *enterprise == head.id)
             .filter_map(|(legal, _)| self.records.get(legal))
             .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .into()
+            .collect()
     }
 
     /// A legal unit's enterprise.

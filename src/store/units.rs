@@ -566,19 +566,34 @@ pub fn enterprise_links_on(
 }
 
 /// The current beliefs (not superseded) about the units with ids from
-/// `first` to `last`, and about `also`, with the unit each is about, by unit.
+/// `first` to `last`, with the unit each is about: one range scan of the
+/// records' unit index.
 pub fn current_records_between(
     conn: &mut AnyConnection,
     first: i64,
     last: i64,
-    also: &[i64],
 ) -> StoreResult<Vec<(i64, Record)>> {
     source_records::table
-        .filter(
-            source_records::unit_id
-                .between(first, last)
-                .or(source_records::unit_id.eq_any(also)),
-        )
+        .filter(source_records::unit_id.between(first, last))
+        .filter(source_records::superseded_at.is_null())
+        .order((source_records::unit_id, source_records::id))
+        .select(RecordRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| Ok((row.unit_id, row.into_record()?)))
+        .collect()
+}
+
+/// The current beliefs (not superseded) about these units, with the unit each is about.
+pub fn current_records_of(
+    conn: &mut AnyConnection,
+    unit_ids: &[i64],
+) -> StoreResult<Vec<(i64, Record)>> {
+    if unit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    source_records::table
+        .filter(source_records::unit_id.eq_any(unit_ids))
         .filter(source_records::superseded_at.is_null())
         .order((source_records::unit_id, source_records::id))
         .select(RecordRow::as_select())
