@@ -21,6 +21,7 @@ use super::error::Code;
         (name = "changes", description = "The change feed: every change in order, as pages or Server-Sent Events"),
         (name = "audit", description = "Who did what to the register: a hash-chained, append-only trail"),
         (name = "tokens", description = "API tokens (administrators)"),
+        (name = "stats", description = "Statistics over the whole register: business demography"),
         (name = "service", description = "Health"),
     )
 )]

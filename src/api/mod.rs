@@ -12,6 +12,7 @@ pub mod loads;
 pub mod params;
 pub mod review;
 pub mod search;
+pub mod stats;
 pub mod submissions;
 pub mod tokens;
 pub mod units;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Tokens recently found valid.
     pub tokens: auth::TokenCache,
+    /// The demography counts of the last register version asked for.
+    pub demography: crate::stats::demography::Cache,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -91,6 +94,7 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(changes::list_changes)
             .service(changes::stream_changes)
             .service(audit::list_audit)
+            .service(stats::demography)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),
