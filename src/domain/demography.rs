@@ -22,6 +22,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use super::event::{EventKind, EventRole};
 use super::text_enum;
+use super::unit::UnitStatus;
 
 /// The first year counted: the register holds no date before it.
 pub const FIRST_YEAR: i32 = 1800;
@@ -130,6 +131,47 @@ pub fn periods(events: &[LifeEvent], registered: Option<NaiveDate>) -> Vec<Perio
         step(&mut periods, event);
     }
     periods
+}
+
+/// How a unit's records show its end today: the status shown, the day that
+/// status took effect, and the death date shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShownEnd {
+    /// The legal status shown.
+    pub status: Option<UnitStatus>,
+    /// The first day of the statement the status comes from.
+    pub since: Option<NaiveDate>,
+    /// The death date shown.
+    pub death_date: Option<NaiveDate>,
+}
+
+/// Reconciles the periods with the status the unit shows. A unit shown
+/// `reorganised` closed by restructuring, not by death, even when a source
+/// recorded the closure without naming the successor (no merger event says
+/// it). A unit shown closed whose events never closed it (a source gave the
+/// status without a liquidation date) closed on its death date, else when
+/// that status took effect.
+pub fn settle(periods: &mut [Period], shown: ShownEnd) {
+    let death = match shown.status {
+        Some(UnitStatus::Reorganised) => false,
+        Some(UnitStatus::Liquidated) => true,
+        _ => return,
+    };
+    let Some(last) = periods.last_mut() else {
+        return;
+    };
+    match last.end.as_mut() {
+        Some(end) => end.death &= death,
+        None => {
+            let Some(date) = shown.death_date.or(shown.since) else {
+                return;
+            };
+            last.end = Some(End {
+                date: date.max(last.start),
+                death,
+            });
+        }
+    }
 }
 
 /// Applies one event to the periods so far.
@@ -248,21 +290,6 @@ impl Tally {
         };
         self.active_changes[first] += 1;
         self.active_changes[last + 1] -= 1;
-    }
-
-    /// Adds another tally's counts to this one.
-    pub fn merge(&mut self, other: &Tally) {
-        let pairs = [
-            (&mut self.births, &other.births),
-            (&mut self.deaths, &other.deaths),
-        ];
-        for (mine, theirs) in pairs {
-            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
-        }
-        self.active_changes
-            .iter_mut()
-            .zip(&other.active_changes)
-            .for_each(|(a, b)| *a += b);
     }
 
     /// The counts of every year from `from` to `to` (within 1800 to 2100).
@@ -390,6 +417,54 @@ mod tests {
     }
 
     #[test]
+    fn a_closure_of_a_unit_shown_reorganised_is_not_a_death() {
+        let events = [
+            at("2015-01-10", Fact::Birth),
+            at("2020-03-31", Fact::Death),
+            at("2024-03-31", Fact::Reactivation),
+            at("2025-05-01", Fact::Death),
+        ];
+        let mut periods = periods(&events, None);
+        let shown = ShownEnd {
+            status: Some(UnitStatus::Reorganised),
+            since: Some(day("2025-05-01")),
+            death_date: Some(day("2025-05-01")),
+        };
+        settle(&mut periods, shown);
+        // Only the last closure is the reorganisation the status tells of.
+        assert_eq!(periods[0].end.map(|end| end.death), Some(true));
+        assert_eq!(periods[1].end.map(|end| end.death), Some(false));
+    }
+
+    #[test]
+    fn a_unit_shown_closed_without_a_closing_event_closes_on_its_dates() {
+        let born = [at("2015-01-10", Fact::Birth)];
+        let mut liquidated = periods(&born, None);
+        settle(
+            &mut liquidated,
+            ShownEnd {
+                status: Some(UnitStatus::Liquidated),
+                since: Some(day("2022-01-01")),
+                death_date: None,
+            },
+        );
+        let end = End {
+            date: day("2022-01-01"),
+            death: true,
+        };
+        assert_eq!(liquidated[0].end, Some(end));
+        let mut active = periods(&born, None);
+        settle(
+            &mut active,
+            ShownEnd {
+                status: Some(UnitStatus::Active),
+                ..ShownEnd::default()
+            },
+        );
+        assert_eq!(active[0].end, None);
+    }
+
+    #[test]
     fn a_reactivation_within_two_years_is_neither_a_death_nor_a_birth() {
         let events = [
             at("2015-01-10", Fact::Birth),
@@ -485,10 +560,8 @@ mod tests {
     #[test]
     fn tallies_add_up() {
         let mut one = Tally::default();
-        let mut two = Tally::default();
         one.add(&periods(&[at("2020-01-01", Fact::Birth)], None)[0]);
-        two.add(&periods(&[at("2021-01-01", Fact::Birth)], None)[0]);
-        one.merge(&two);
+        one.add(&periods(&[at("2021-01-01", Fact::Birth)], None)[0]);
         let years = one.years(2020, 2021);
         assert_eq!(years[0].1.active, 1);
         assert_eq!(years[1].1.active, 2);

@@ -68,18 +68,22 @@ impl Tables {
     /// Counts one unit's life.
     fn add(&mut self, life: &UnitLife, sections: &HashMap<String, String>) {
         self.units += 1;
-        let periods = demography::periods(&life.events, life.registered);
+        let mut periods = demography::periods(&life.events, life.registered);
+        demography::settle(&mut periods, life.shown_end);
         if periods.is_empty() {
             return;
         }
-        let mut tally = Tally::default();
+        // Each period costs the same few additions in every tally it goes
+        // to: nothing per year, nothing allocated once the groups exist.
         for period in &periods {
-            tally.add(period);
+            self.total.add(period);
         }
-        self.total.merge(&tally);
         for (by, groups) in &mut self.groups {
             let group = group_of(life, *by, sections);
-            groups.entry(group).or_default().merge(&tally);
+            let tally = groups.entry(group).or_default();
+            for period in &periods {
+                tally.add(period);
+            }
         }
     }
 

@@ -15,11 +15,11 @@ use super::schema::{event_units, events, source_records, units};
 use super::units::word;
 use super::{AnyConnection, StoreResult};
 use crate::domain::attribute::Attribute;
-use crate::domain::demography::{Fact, LifeEvent};
+use crate::domain::demography::{Fact, LifeEvent, ShownEnd};
 use crate::domain::event::{EventKind, EventRole};
 use crate::domain::source::Source;
 use crate::domain::survivorship::{priority, valid_on};
-use crate::domain::unit::UnitKind;
+use crate::domain::unit::{UnitKind, UnitStatus};
 
 /// One legal unit as demography sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +37,8 @@ pub struct UnitLife {
     pub region: Option<String>,
     /// Its legal form code as shown today.
     pub legal_form: Option<String>,
+    /// How its records show its end today.
+    pub shown_end: ShownEnd,
 }
 
 /// Up to `limit` legal unit ids after `after`, in id order.
@@ -131,6 +133,8 @@ type Statement = (
     Option<String>,
     Option<String>,
     Option<NaiveDate>,
+    Option<String>,
+    Option<NaiveDate>,
 );
 
 /// The current (not superseded) statements about units `first` to `last`,
@@ -151,6 +155,8 @@ fn statements(conn: &mut AnyConnection, first: i64, last: i64) -> StoreResult<Ve
             source_records::region,
             source_records::legal_form,
             source_records::birth_date,
+            source_records::status,
+            source_records::death_date,
         ))
         .load(conn)?)
 }
@@ -177,6 +183,18 @@ fn shown(life: &mut UnitLife, rows: &[Statement], today: NaiveDate) -> StoreResu
     life.activity = pick(Attribute::Activity, |row| row.6.as_ref());
     life.region = pick(Attribute::Region, |row| row.7.as_ref());
     life.legal_form = pick(Attribute::LegalForm, |row| row.8.as_ref());
+    // The status shown, then read: a word the register does not use for a
+    // closure (`registered`) tells of no end.
+    let status = chosen(&holding, Attribute::Status, |row| {
+        Some((row.10.clone()?, row.2))
+    });
+    life.shown_end = ShownEnd {
+        status: status
+            .as_ref()
+            .and_then(|(status, _)| status.parse::<UnitStatus>().ok()),
+        since: status.map(|(_, since)| since),
+        death_date: chosen(&holding, Attribute::DeathDate, |row| row.11),
+    };
     life.registered = chosen(&holding, Attribute::BirthDate, |row| row.9);
     Ok(())
 }

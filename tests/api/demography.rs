@@ -186,18 +186,20 @@ async fn births_deaths_and_active_units_follow_the_eu_rules() {
 }
 
 #[actix_web::test]
-async fn a_liquidation_loaded_with_its_successor_is_a_merger_not_a_death() {
+async fn a_liquidation_loaded_as_a_reorganisation_is_not_a_death() {
     let app = spawn_app().await;
     let token = app.token(Role::Statistician).await;
     let extract = "reg_number,name,legal_form_code,registration_date,status,liquidation_date,region,successor_reg_number\n\
         J-1,Gündogar Önümçilik,ES,2010-04-01,registered,,TM-B,\n\
         J-2,Günbatar Önümçilik,ES,2012-04-01,reorganised,2020-05-01,TM-B,J-1\n\
-        J-3,Demirgazyk Söwda,ES,2012-06-01,liquidated,2020-08-01,TM-B,\n";
+        J-3,Demirgazyk Söwda,ES,2012-06-01,liquidated,2020-08-01,TM-B,\n\
+        J-4,Günorta Gurluşyk,ES,2013-01-01,reorganised,2020-09-01,TM-B,\n";
     app.load_done("source=justice", extract, &token).await;
+    // J-2 names its successor (a merger event), J-4 only says `reorganised`.
     let answer = demography(&app, "from=2019&to=2021").await;
     assert_eq!(
         counts(&answer, None),
-        [(2019, 0, 0, 3), (2020, 0, 1, 3), (2021, 0, 0, 1)],
+        [(2019, 0, 0, 4), (2020, 0, 1, 4), (2021, 0, 0, 1)],
         "{answer}"
     );
 }
