@@ -81,8 +81,8 @@ pub fn lives(
             life.events.push(event);
         }
     }
-    let mut statements = statements(conn, first, last)?;
-    for (unit, rows) in group_by_unit(&mut statements) {
+    let statements = statements(conn, first, last)?;
+    for (unit, rows) in group_by_unit(&statements) {
         if let Some(life) = by_unit.get_mut(&unit) {
             shown(life, rows, today)?;
         }
@@ -122,20 +122,22 @@ fn life_events(
 }
 
 /// A current statement's columns that demography reads.
-type Statement = (
-    i64,
-    String,
-    NaiveDate,
-    Option<NaiveDate>,
-    NaiveDateTime,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDate>,
-    Option<String>,
-    Option<NaiveDate>,
-);
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = source_records)]
+struct Statement {
+    unit_id: i64,
+    source: String,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+    recorded_at: NaiveDateTime,
+    seq: i64,
+    activity_code: Option<String>,
+    region: Option<String>,
+    legal_form: Option<String>,
+    birth_date: Option<NaiveDate>,
+    status: Option<String>,
+    death_date: Option<NaiveDate>,
+}
 
 /// The current (not superseded) statements about units `first` to `last`,
 /// by unit.
@@ -144,27 +146,14 @@ fn statements(conn: &mut AnyConnection, first: i64, last: i64) -> StoreResult<Ve
         .filter(source_records::unit_id.between(first, last))
         .filter(source_records::superseded_at.is_null())
         .order(source_records::unit_id)
-        .select((
-            source_records::unit_id,
-            source_records::source,
-            source_records::valid_from,
-            source_records::valid_to,
-            source_records::recorded_at,
-            source_records::seq,
-            source_records::activity_code,
-            source_records::region,
-            source_records::legal_form,
-            source_records::birth_date,
-            source_records::status,
-            source_records::death_date,
-        ))
+        .select(Statement::as_select())
         .load(conn)?)
 }
 
 /// Consecutive statements of one unit, as slices.
-fn group_by_unit(rows: &mut [Statement]) -> impl Iterator<Item = (i64, &[Statement])> {
-    rows.chunk_by(|a, b| a.0 == b.0)
-        .map(|chunk| (chunk[0].0, chunk))
+fn group_by_unit(rows: &[Statement]) -> impl Iterator<Item = (i64, &[Statement])> {
+    rows.chunk_by(|a, b| a.unit_id == b.unit_id)
+        .map(|chunk| (chunk[0].unit_id, chunk))
 }
 
 /// Fills in what the unit shows on `today`, by the survivorship rule: the
@@ -172,30 +161,30 @@ fn group_by_unit(rows: &mut [Statement]) -> impl Iterator<Item = (i64, &[Stateme
 fn shown(life: &mut UnitLife, rows: &[Statement], today: NaiveDate) -> StoreResult<()> {
     let mut holding = Vec::with_capacity(rows.len());
     for row in rows {
-        if valid_on(row.2, row.3, today) {
-            let source: Source = word("source_records.source", &row.1)?;
+        if valid_on(row.valid_from, row.valid_to, today) {
+            let source: Source = word("source_records.source", &row.source)?;
             holding.push((source, row));
         }
     }
     let pick = |attribute: Attribute, value: fn(&Statement) -> Option<&String>| {
         chosen(&holding, attribute, |row| value(row).cloned())
     };
-    life.activity = pick(Attribute::Activity, |row| row.6.as_ref());
-    life.region = pick(Attribute::Region, |row| row.7.as_ref());
-    life.legal_form = pick(Attribute::LegalForm, |row| row.8.as_ref());
+    life.activity = pick(Attribute::Activity, |row| row.activity_code.as_ref());
+    life.region = pick(Attribute::Region, |row| row.region.as_ref());
+    life.legal_form = pick(Attribute::LegalForm, |row| row.legal_form.as_ref());
     // The status shown, then read: a word the register does not use for a
     // closure (`registered`) tells of no end.
     let status = chosen(&holding, Attribute::Status, |row| {
-        Some((row.10.clone()?, row.2))
+        Some((row.status.clone()?, row.valid_from))
     });
     life.shown_end = ShownEnd {
         status: status
             .as_ref()
             .and_then(|(status, _)| status.parse::<UnitStatus>().ok()),
         since: status.map(|(_, since)| since),
-        death_date: chosen(&holding, Attribute::DeathDate, |row| row.11),
+        death_date: chosen(&holding, Attribute::DeathDate, |row| row.death_date),
     };
-    life.registered = chosen(&holding, Attribute::BirthDate, |row| row.9);
+    life.registered = chosen(&holding, Attribute::BirthDate, |row| row.birth_date);
     Ok(())
 }
 
@@ -210,7 +199,10 @@ fn chosen<T>(
         holding
             .iter()
             .filter(|(from, _)| from == source)
-            .filter_map(|(_, row)| Some(((row.2, row.4, row.5), value(row)?)))
+            .filter_map(|(_, row)| {
+                let order = (row.valid_from, row.recorded_at, row.seq);
+                Some((order, value(row)?))
+            })
             .max_by_key(|(order, _)| *order)
             .map(|(_, value)| value)
     })
