@@ -53,7 +53,7 @@ fn main() {
     let mut conn = db.reader().expect("a reader");
     for attempt in ["first", "second"] {
         let started = Instant::now();
-        let tables = compute(&mut *conn, today).expect("demography computed");
+        let tables = compute(&mut conn, today).expect("demography computed");
         let seconds = started.elapsed().as_secs_f64();
         println!(
             "{attempt} walk: {} legal units in {seconds:.2} s = {:.0} units/s (register version {}), peak RSS {:.0} MiB",
