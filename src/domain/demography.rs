@@ -150,11 +150,14 @@ pub struct ShownEnd {
 /// recorded the closure without naming the successor (no merger event says
 /// it). A unit shown closed whose events never closed it (a source gave the
 /// status without a liquidation date) closed on its death date, else when
-/// that status took effect.
-pub fn settle(periods: &mut [Period], shown: ShownEnd) {
+/// that status took effect. A unit shown alive again, without a death date,
+/// whose events leave it closed (a source took the liquidation back with no
+/// reactivation event) returned when that status took effect.
+pub fn settle(periods: &mut Vec<Period>, shown: ShownEnd) {
     let death = match shown.status {
         Some(UnitStatus::Reorganised) => false,
         Some(UnitStatus::Liquidated) => true,
+        Some(_) if shown.death_date.is_none() => return came_back(periods, shown.since),
         _ => return,
     };
     let Some(last) = periods.last_mut() else {
@@ -171,6 +174,20 @@ pub fn settle(periods: &mut [Period], shown: ShownEnd) {
                 death,
             });
         }
+    }
+}
+
+/// A return on `since` of a unit whose last period closed by then.
+fn came_back(periods: &mut Vec<Period>, since: Option<NaiveDate>) {
+    let (Some(since), Some(last)) = (since, periods.last()) else {
+        return;
+    };
+    if last.end.is_some_and(|end| end.date <= since) {
+        let back = LifeEvent {
+            date: since,
+            fact: Fact::Reactivation,
+        };
+        step(periods, &back);
     }
 }
 
@@ -462,6 +479,30 @@ mod tests {
             },
         );
         assert_eq!(active[0].end, None);
+    }
+
+    #[test]
+    fn a_unit_shown_alive_again_without_a_reactivation_event_came_back() {
+        let events = [at("2015-01-10", Fact::Birth), at("2020-03-31", Fact::Death)];
+        let alive = |since| ShownEnd {
+            status: Some(UnitStatus::Active),
+            since: Some(day(since)),
+            death_date: None,
+        };
+        // Within two years: the closure is undone.
+        let mut soon = periods(&events, None);
+        settle(&mut soon, alive("2021-01-01"));
+        assert_eq!(soon.len(), 1);
+        assert_eq!(soon[0].end, None);
+        // Later: the death stands and the return is a birth.
+        let mut late = periods(&events, None);
+        settle(&mut late, alive("2023-01-01"));
+        assert_eq!(late.len(), 2);
+        assert!(late[1].born);
+        // A closure still ahead (a future date) is not taken back.
+        let mut ahead = periods(&events, None);
+        settle(&mut ahead, alive("2019-01-01"));
+        assert_eq!(ahead[0].end.map(|end| end.death), Some(true));
     }
 
     #[test]

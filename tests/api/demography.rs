@@ -205,6 +205,35 @@ async fn a_liquidation_loaded_as_a_reorganisation_is_not_a_death() {
 }
 
 #[actix_web::test]
+async fn a_liquidation_a_reload_takes_back_within_two_years_is_not_a_death() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Statistician).await;
+    let header =
+        "reg_number,name,legal_form_code,registration_date,status,liquidation_date,region\n";
+    let first = format!(
+        "{header}J-1,Gündogar Önümçilik,ES,2010-04-01,registered,,TM-B\n\
+         J-3,Demirgazyk Söwda,ES,2012-06-01,liquidated,2020-08-01,TM-B\n"
+    );
+    app.load_done("source=justice", first, &token).await;
+    let died = demography(&app, "from=2020&to=2021").await;
+    assert_eq!(counts(&died, None), [(2020, 0, 1, 2), (2021, 0, 0, 1)]);
+    // The next extract says J-3 is registered again, from 2021-06-01, with
+    // no reactivation event: the status it shows settles it.
+    let second = format!(
+        "{header}J-1,Gündogar Önümçilik,ES,2010-04-01,registered,,TM-B\n\
+         J-3,Demirgazyk Söwda,ES,2012-06-01,registered,,TM-B\n"
+    );
+    app.load_done("source=justice&effective_date=2021-06-01", second, &token)
+        .await;
+    let back = demography(&app, "from=2020&to=2021").await;
+    assert_eq!(
+        counts(&back, None),
+        [(2020, 0, 0, 2), (2021, 0, 0, 2)],
+        "{back}"
+    );
+}
+
+#[actix_web::test]
 async fn counts_are_broken_down_by_region_section_and_legal_form() {
     let app = spawn_app().await;
     let mut justice = Justice::new(&app).await;
