@@ -13,7 +13,9 @@
 //!
 //! Environment: `BENCH_ENTITIES` (default 100,000; the figure is
 //! 1,000,000), `BENCH_SEED` (7), `BENCH_KEEP=1` keeps the folder,
-//! `BENCH_REUSE=<folder>`.
+//! `BENCH_REUSE=<folder>`, `BENCH_PG_URL=postgres://…/DB`: walk that
+//! PostgreSQL register instead (loaded beforehand with `DATABASE_URL=…
+//! sanaw load …`; nothing is generated).
 //!
 //! `cargo bench --bench demography`
 
@@ -44,11 +46,17 @@ fn main() {
     let reuse = std::env::var_os("BENCH_REUSE").map(std::path::PathBuf::from);
     let root = reuse.as_deref().unwrap_or(folder.path());
     let data = root.join("data");
-    match &reuse {
-        Some(kept) => println!("reusing the register in {}", kept.display()),
-        None => generate_and_load(root, &data, entities, seed),
+    let postgres = std::env::var("BENCH_PG_URL").ok();
+    match (&postgres, &reuse) {
+        (Some(_), _) => println!("walking the PostgreSQL register of BENCH_PG_URL"),
+        (None, Some(kept)) => println!("reusing the register in {}", kept.display()),
+        (None, None) => generate_and_load(root, &data, entities, seed),
     }
-    let db = Database::open(&Location::Sqlite(data.join("sanaw.db"))).expect("the register");
+    let location = match postgres {
+        Some(url) => Location::Postgres(url),
+        None => Location::Sqlite(data.join("sanaw.db")),
+    };
+    let db = Database::open(&location).expect("the register");
     let today = Utc::now().date_naive();
     let mut conn = db.reader().expect("a reader");
     for attempt in ["first", "second"] {
