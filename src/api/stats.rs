@@ -98,7 +98,8 @@ pub struct YearView {
     /// not undone by a reactivation within two years; not closures by
     /// merger, take-over or break-up.
     pub deaths: u64,
-    /// Units active at any time during the year (registered and not closed).
+    /// Units active at any time during the year (registered and not
+    /// closed); for a year not over yet, as far as the register knows today.
     pub active: u64,
     /// False while a reactivation may still undo some of the year's deaths
     /// (until two full years have passed): the count is provisional.
@@ -130,9 +131,10 @@ pub struct YearView {
 /// a closure undoes it (neither death nor birth), one after more than two
 /// years is a birth. Legal units are counted, each standing for its
 /// enterprise. The counts are derived from public attributes and served to
-/// anyone. The first call after a change walks the whole register (seconds
-/// at a million units); later calls at the same register version are
-/// answered from memory.
+/// anyone. The first call after a change walks every legal unit (about 12 s
+/// of CPU at a million enterprises on SQLite); later calls at the same
+/// register version, whatever their years and breakdown, are answered from
+/// memory.
 #[get("/stats/demography")]
 pub async fn demography(
     state: web::Data<AppState>,
