@@ -16,5 +16,6 @@ pub mod ingest;
 pub mod reconcile;
 pub mod search;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod telemetry;

@@ -105,6 +105,7 @@ impl Application {
             tokens: api::auth::TokenCache::default(),
             // Each holds a reader connection (of 8) for its whole length.
             downloads: api::download::DownloadSlots::new(3),
+            demography: crate::stats::demography::Cache::default(),
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {

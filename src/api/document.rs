@@ -22,6 +22,7 @@ use super::error::Code;
         (name = "audit", description = "Who did what to the register: a hash-chained, append-only trail"),
         (name = "exports", description = "Analysts' CSV exports: units as of any date, frozen survey frames"),
         (name = "tokens", description = "API tokens (administrators)"),
+        (name = "stats", description = "Statistics over the whole register: business demography"),
         (name = "service", description = "Health"),
     )
 )]

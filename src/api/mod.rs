@@ -15,6 +15,7 @@ pub mod loads;
 pub mod params;
 pub mod review;
 pub mod search;
+pub mod stats;
 pub mod submissions;
 pub mod tokens;
 pub mod units;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub tokens: auth::TokenCache,
     /// Room for the CSV downloads running at once.
     pub downloads: download::DownloadSlots,
+    /// The demography counts of the last register version asked for.
+    pub demography: crate::stats::demography::Cache,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -101,6 +104,7 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(frames::list_frames)
             .service(frames::get_frame)
             .service(frames::export_frame)
+            .service(stats::demography)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
             .service(tokens::revoke_token),

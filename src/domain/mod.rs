@@ -6,6 +6,7 @@ pub mod activity;
 pub mod attribute;
 pub mod audit;
 pub mod calendar;
+pub mod demography;
 pub mod event;
 pub mod history;
 pub mod link;

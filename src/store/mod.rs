@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod connection;
 pub mod dates;
+pub mod demography;
 pub mod feed;
 pub mod frames;
 pub mod loads;

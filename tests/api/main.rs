@@ -10,6 +10,7 @@ mod binary;
 mod changes;
 mod classifications;
 mod crash;
+mod demography;
 mod docs;
 mod events;
 mod export;

@@ -1,0 +1,3 @@
+//! Statistics computed over the whole register: business demography.
+
+pub mod demography;
