@@ -6,7 +6,6 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use csv::ByteRecord;
-use diesel::{Connection, RunQueryDsl};
 
 use super::row::{fill, Shown, Subject};
 use super::sheet::{Layout, Sheet};
@@ -16,7 +15,7 @@ use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
 use crate::search::query::Filters;
 use crate::store::units::{self, Head};
-use crate::store::{reference, AnyConnection};
+use crate::store::{reference, snapshot, AnyConnection};
 
 /// Units read from the database per step: enough to amortise the queries,
 /// few enough that memory does not grow with the register.
@@ -35,22 +34,13 @@ pub struct Selection {
     pub only: Option<Vec<i64>>,
 }
 
-/// Runs `work` in one read transaction, so that an export reflects one
-/// register version however long it takes; `work` gets that version.
+/// Runs `work` in one read snapshot (`store::snapshot`), so that an export
+/// reflects one register version however long it takes; `work` gets that version.
 pub fn in_snapshot<T>(
     conn: &mut AnyConnection,
     work: impl FnOnce(&mut AnyConnection, i64) -> Result<T, ExportError>,
 ) -> Result<T, ExportError> {
-    conn.transaction(|conn| {
-        if let AnyConnection::Postgresql(pg) = conn {
-            // SQLite's transaction reads one snapshot already; PostgreSQL's
-            // default isolation would see commits made during the export.
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(pg)?;
-        }
-        let version = units::register_version(conn)?;
-        work(conn, version)
-    })
+    snapshot::read(conn, work)
 }
 
 /// Writes the selected units as CSV (header first); returns the row count.
@@ -72,43 +62,57 @@ pub fn write<W: Write>(
 }
 
 /// Calls `each` with the full row of every selected unit, in stat_id order;
-/// returns how many.
+/// returns how many. Pages are read on a second thread while the rows of
+/// the one before are built and written on this one: reading and writing
+/// each take about half of an export.
 pub fn walk(
     conn: &mut AnyConnection,
     selection: &Selection,
     mut each: impl FnMut(&ByteRecord) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
-    let mut walk = Walk::new(conn, selection)?;
-    let mut written = 0;
-    while let Some(rows) = walk.next_page(conn, &mut each)? {
-        written += rows;
-    }
-    Ok(written)
+    let mut rows = Rows::new(conn, selection)?;
+    std::thread::scope(|scope| {
+        let (pages, read) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            let mut cursor = Cursor::new(selection);
+            loop {
+                match cursor.read(conn) {
+                    Ok(Some(page)) => {
+                        // A send fails only once the writer has stopped.
+                        if pages.send(Ok(page)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(error) => {
+                        let _ = pages.send(Err(error));
+                        return;
+                    }
+                }
+            }
+        });
+        let mut written = 0;
+        for page in read {
+            written += rows.emit(&page?, &mut each)?;
+        }
+        Ok(written)
+    })
 }
 
-/// A walk over the selected units, a page at a time, so that the caller
-/// may use the connection between pages (a frame stores each page).
+/// A walk over the selected units, a page at a time on the caller's
+/// thread, so that the caller may use the connection between pages (a
+/// frame stores each page).
 pub struct Walk<'s> {
-    selection: &'s Selection,
-    sections: HashMap<String, String>,
-    /// The last unit id read, when walking every unit.
-    after: i64,
-    /// The next chunk of `selection.only`, when walking some.
-    chunk: usize,
-    row: ByteRecord,
-    scratch: String,
+    cursor: Cursor<'s>,
+    rows: Rows<'s>,
 }
 
 impl<'s> Walk<'s> {
     /// Starts a walk.
     pub fn new(conn: &mut AnyConnection, selection: &'s Selection) -> Result<Self, ExportError> {
         Ok(Walk {
-            selection,
-            sections: reference::nace_sections(conn)?,
-            after: 0,
-            chunk: 0,
-            row: ByteRecord::new(),
-            scratch: String::new(),
+            cursor: Cursor::new(selection),
+            rows: Rows::new(conn, selection)?,
         })
     }
 
@@ -119,16 +123,42 @@ impl<'s> Walk<'s> {
         conn: &mut AnyConnection,
         each: &mut impl FnMut(&ByteRecord) -> Result<(), ExportError>,
     ) -> Result<Option<u64>, ExportError> {
+        let Some(page) = self.cursor.read(conn)? else {
+            return Ok(None);
+        };
+        Ok(Some(self.rows.emit(&page, each)?))
+    }
+}
+
+/// Where a walk is: which page of units it reads next.
+struct Cursor<'s> {
+    selection: &'s Selection,
+    /// The last unit id read, when walking every unit.
+    after: i64,
+    /// The next chunk of `selection.only`, when walking some.
+    chunk: usize,
+}
+
+impl<'s> Cursor<'s> {
+    fn new(selection: &'s Selection) -> Self {
+        Cursor {
+            selection,
+            after: 0,
+            chunk: 0,
+        }
+    }
+
+    /// Reads the next page; `None` when the units are all read.
+    fn read(&mut self, conn: &mut AnyConnection) -> Result<Option<Page>, ExportError> {
         let as_of = self.selection.as_of;
-        let (heads, page) = match &self.selection.only {
+        let page = match &self.selection.only {
             Some(ids) => {
                 let Some(ids) = ids.chunks(PAGE).nth(self.chunk) else {
                     return Ok(None);
                 };
                 self.chunk += 1;
                 let heads = units::heads_of(conn, ids)?;
-                let page = Page::read(conn, &heads, as_of, false)?;
-                (heads, page)
+                Page::read(conn, heads, as_of, false)?
             }
             None => {
                 let heads = units::heads_after(conn, self.after, PAGE as i64)?;
@@ -136,14 +166,42 @@ impl<'s> Walk<'s> {
                     return Ok(None);
                 };
                 self.after = last.id;
-                let page = Page::read(conn, &heads, as_of, true)?;
-                (heads, page)
+                Page::read(conn, heads, as_of, true)?
             }
         };
+        Ok(Some(page))
+    }
+}
+
+/// Turns pages into the full rows of the units that pass.
+struct Rows<'s> {
+    selection: &'s Selection,
+    sections: HashMap<String, String>,
+    row: ByteRecord,
+    scratch: String,
+}
+
+impl<'s> Rows<'s> {
+    fn new(conn: &mut AnyConnection, selection: &'s Selection) -> Result<Self, ExportError> {
+        Ok(Rows {
+            selection,
+            sections: reference::nace_sections(conn)?,
+            row: ByteRecord::new(),
+            scratch: String::new(),
+        })
+    }
+
+    /// Calls `each` with the full row of every unit of the page that passes;
+    /// returns how many.
+    fn emit(
+        &mut self,
+        page: &Page,
+        each: &mut impl FnMut(&ByteRecord) -> Result<(), ExportError>,
+    ) -> Result<u64, ExportError> {
+        let as_of = self.selection.as_of;
         let mut written = 0;
-        for head in &heads {
-            let records = page.records_of(head);
-            let Some(shown) = Shown::on(records, as_of) else {
+        for head in &page.heads {
+            let Some(shown) = Shown::on(page.records_of(head), as_of) else {
                 continue;
             };
             if shown.is_dead() && !self.selection.include_dead {
@@ -162,12 +220,14 @@ impl<'s> Walk<'s> {
             each(&self.row)?;
             written += 1;
         }
-        Ok(Some(written))
+        Ok(written)
     }
 }
 
-/// What one page of units is shown from.
+/// One page of units and what they are shown from.
 struct Page {
+    /// The units, in id order.
+    heads: Vec<Head>,
     /// (legal unit, enterprise) links holding on the date.
     links: Vec<(i64, i64)>,
     /// Current records by unit.
@@ -180,18 +240,23 @@ impl Page {
     /// one range scan reads them.
     fn read(
         conn: &mut AnyConnection,
-        heads: &[Head],
+        heads: Vec<Head>,
         date: NaiveDate,
         dense: bool,
     ) -> Result<Page, ExportError> {
-        let (Some(first), Some(last)) = (heads.first(), heads.last()) else {
+        let (Some(first), Some(last)) = (heads.first().copied(), heads.last().copied()) else {
             return Ok(Page {
+                heads,
                 links: Vec::new(),
                 records: HashMap::new(),
             });
         };
         let ids: Vec<i64> = heads.iter().map(|head| head.id).collect();
-        let links = units::enterprise_links_on(conn, &ids, date)?;
+        let links = if dense {
+            units::enterprise_links_between(conn, first.id, last.id, date)?
+        } else {
+            units::enterprise_links_on(conn, &ids, date)?
+        };
         // A scan of the id range reads a run of units at once; the legal
         // units of enterprises outside it, or scattered ids, are asked by id.
         let in_range = |id: &i64| dense && (first.id..=last.id).contains(id);
@@ -213,7 +278,11 @@ impl Page {
         for (unit, record) in found {
             records.entry(unit).or_default().push(record);
         }
-        Ok(Page { links, records })
+        Ok(Page {
+            heads,
+            links,
+            records,
+        })
     }
 
     /// The records a unit is shown from: an enterprise shows its legal units'.

@@ -13,12 +13,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use diesel::connection::Connection;
-use diesel::RunQueryDsl;
 
 use crate::domain::demography::{self, Breakdown, Tally, YearCount};
-use crate::store::demography::{legal_units_after, lives, mapped_reads, UnitLife};
-use crate::store::{reference, units, AnyConnection, Database, StoreResult};
+use crate::store::demography::{legal_units_after, lives, UnitLife};
+use crate::store::{reference, snapshot, units, AnyConnection, Database, StoreResult};
 
 /// Legal units read per batch: memory stays a few megabytes whatever the
 /// register's size.
@@ -147,24 +145,7 @@ fn section(code: &str, sections: &HashMap<String, String>) -> Option<String> {
 /// Walks every legal unit and counts them, in one read snapshot so that
 /// the counts are those of one register version.
 pub fn compute(conn: &mut AnyConnection, today: NaiveDate) -> StoreResult<Tables> {
-    mapped_reads(conn, true)?;
-    let counted = walk(conn, today);
-    // The connection goes back to the pool: leave it as the pool made it.
-    let restored = mapped_reads(conn, false);
-    let tables = counted?;
-    restored?;
-    Ok(tables)
-}
-
-/// The walk itself, in its snapshot.
-fn walk(conn: &mut AnyConnection, today: NaiveDate) -> StoreResult<Tables> {
-    conn.transaction(|conn| {
-        if let AnyConnection::Postgresql(pg) = conn {
-            // Read committed would let a load land between two batches.
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(pg)?;
-        }
-        let version = units::register_version(conn)?;
+    snapshot::read(conn, |conn, version| {
         let sections = reference::nace_sections(conn)?;
         let mut tables = Tables::new(version, today);
         let mut after = 0;

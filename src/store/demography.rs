@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::schema::{event_units, events, source_records, units};
@@ -40,22 +39,6 @@ pub struct UnitLife {
     pub legal_form: Option<String>,
     /// How its records show its end today.
     pub shown_end: ShownEnd,
-}
-
-/// The most of an SQLite file mapped into memory (SQLite's own ceiling).
-const MAPPED_BYTES: i64 = 0x7fff_0000;
-
-/// SQLite: reads the file through a memory map (`on`), or with a read call
-/// per page again (off, the connection's setting in the pool). A walk
-/// fetches record rows scattered over the file, one page each, and the read
-/// calls were a third of its time at a million units. PostgreSQL: nothing.
-pub fn mapped_reads(conn: &mut AnyConnection, on: bool) -> StoreResult<()> {
-    let AnyConnection::Sqlite(sqlite) = conn else {
-        return Ok(());
-    };
-    let bytes = if on { MAPPED_BYTES } else { 0 };
-    sqlite.batch_execute(&format!("PRAGMA mmap_size = {bytes}"))?;
-    Ok(())
 }
 
 /// Up to `limit` legal unit ids after `after`, in id order.

@@ -565,6 +565,34 @@ pub fn enterprise_links_on(
         .load(conn)?)
 }
 
+/// The enterprise links holding on `date` with either end among the units
+/// with ids from `first` to `last`, as (legal unit, enterprise): two range
+/// scans, no list of ids.
+pub fn enterprise_links_between(
+    conn: &mut AnyConnection,
+    first: i64,
+    last: i64,
+    date: NaiveDate,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(unit_links::table
+        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
+        .filter(
+            unit_links::from_unit
+                .between(first, last)
+                .or(unit_links::to_unit.between(first, last)),
+        )
+        .filter(unit_links::superseded_at.is_null())
+        .filter(unit_links::valid_from.le(date))
+        .filter(
+            unit_links::valid_to
+                .is_null()
+                .or(unit_links::valid_to.gt(date)),
+        )
+        .order(unit_links::id)
+        .select((unit_links::from_unit, unit_links::to_unit))
+        .load(conn)?)
+}
+
 /// The current beliefs (not superseded) about the units with ids from
 /// `first` to `last`, with the unit each is about: one range scan of the
 /// records' unit index.
