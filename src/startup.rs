@@ -103,6 +103,7 @@ impl Application {
             horizon_days: settings.horizon_days,
             heartbeat: settings.heartbeat,
             tokens: api::auth::TokenCache::default(),
+            thresholds: settings.thresholds,
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {

@@ -21,6 +21,7 @@ use super::error::Code;
         (name = "changes", description = "The change feed: every change in order, as pages or Server-Sent Events"),
         (name = "audit", description = "Who did what to the register: a hash-chained, append-only trail"),
         (name = "tokens", description = "API tokens (administrators)"),
+        (name = "reconcile", description = "Reconciliation Service API v0.2 (OpenRefine): match a spreadsheet's rows to units, fetch their attributes; cross-origin"),
         (name = "service", description = "Health"),
     )
 )]

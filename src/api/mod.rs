@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod health;
 pub mod loads;
 pub mod params;
+pub mod reconcile;
 pub mod review;
 pub mod search;
 pub mod submissions;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub heartbeat: std::time::Duration,
     /// Tokens recently found valid.
     pub tokens: auth::TokenCache,
+    /// The matcher's thresholds: reconciliation calls a match where a load links.
+    pub thresholds: crate::reconcile::matcher::Thresholds,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -93,7 +96,13 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(audit::list_audit)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
-            .service(tokens::revoke_token),
+            .service(tokens::revoke_token)
+            .service(reconcile::manifest)
+            .service(reconcile::reconcile)
+            .service(reconcile::suggest_entity)
+            .service(reconcile::suggest_property)
+            .service(reconcile::extension::propose)
+            .service(reconcile::preview::preview),
     );
 }
 
@@ -146,6 +155,7 @@ pub fn app(
         let refused = routes.refuse(&request);
         async move { Err::<HttpResponse, ApiError>(refused) }
     }))
+    .wrap(actix_web::middleware::from_fn(reconcile::cors::cors))
     .wrap(actix_web::middleware::from_fn(request_span))
     // Every answer says what it is: a browser must not sniff a CSV or a
     // problem document into something it would run.

@@ -16,6 +16,7 @@ mod faults;
 mod harness;
 mod hostile;
 mod loads;
+mod reconcile;
 mod register;
 mod review;
 mod search;
