@@ -179,7 +179,7 @@ fn type_named(kind: UnitKind) -> Named {
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum PropertyValue {
-    /// Text, e.g. a tin or an address (at most 200 characters).
+    /// Text, e.g. a tin or an address (what is beyond 200 characters is left out).
     Text(String),
     /// A number, read as its text.
     Number(f64),
@@ -301,14 +301,36 @@ pub enum ReconcileForm {
 pub enum ReconcileJson {
     /// Queries to answer.
     Queries {
-        /// Queries by key, at most 1,000.
-        queries: BTreeMap<String, ReconciliationQuery>,
+        /// Queries by key, at most 1,000; or the same as a JSON text.
+        queries: QueriesField,
     },
     /// A data extension.
     Extend {
-        /// The units and properties.
-        extend: extension::ExtendRequest,
+        /// The units and properties; or the same as a JSON text.
+        extend: ExtendField,
     },
+}
+
+/// Queries in a JSON body: an object, or the same as a JSON text.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum QueriesField {
+    /// Queries by key.
+    Object(BTreeMap<String, ReconciliationQuery>),
+    /// The same object written as a JSON text, as in the form.
+    Text(String),
+}
+
+/// A data extension in a JSON body: an object, or the same as a JSON text.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ExtendField {
+    /// The units and properties.
+    Object(extension::ExtendRequest),
+    /// The same object written as a JSON text, as in the form.
+    Text(String),
 }
 
 /// One candidate unit for a query.

@@ -17,9 +17,9 @@ pub const MAX_BATCH: usize = 1000;
 pub const MAX_LIMIT: usize = 25;
 /// Candidates when a query gives no `limit`.
 pub const DEFAULT_LIMIT: usize = 5;
-/// The longest query text or property value accepted.
+/// The longest query text accepted; a property value is cut to this length.
 pub const MAX_TEXT: usize = 200;
-/// The longest query key (`q0`) accepted.
+/// The longest part of a client's key or field name an error repeats.
 const MAX_KEY: usize = 64;
 /// The most faults one answer lists: the first ones tell what is wrong.
 const MAX_FAULTS: usize = 50;
@@ -68,14 +68,6 @@ pub fn queries(value: &Value) -> Result<Vec<(String, Lookup)>, Vec<FieldError>> 
     let mut lookups = Vec::with_capacity(map.len());
     for (key, query) in map {
         let field = format!("queries.{}", cut(key, MAX_KEY));
-        if key.chars().count() > MAX_KEY {
-            faults.push(FieldError::coded(
-                Code::TooLong,
-                &field,
-                format!("a query key is at most {MAX_KEY} characters"),
-            ));
-            continue;
-        }
         match lookup(&field, query) {
             Ok(lookup) => lookups.push((key.clone(), lookup)),
             Err(mut found) => faults.append(&mut found),
@@ -337,17 +329,10 @@ fn property_value(field: &str, value: Option<&Value>) -> Result<Option<String>, 
         }
         Value::Null | Value::Bool(_) => return Err(wrong()),
     };
-    if text
-        .as_deref()
-        .is_some_and(|t| t.chars().count() > MAX_TEXT)
-    {
-        return Err(vec![FieldError::coded(
-            Code::TooLong,
-            field,
-            format!("at most {MAX_TEXT} characters"),
-        )]);
-    }
-    Ok(text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()))
+    // No identifier, code or address is longer; what is beyond adds no evidence.
+    Ok(text
+        .map(|t| cut(t.trim(), MAX_TEXT))
+        .filter(|t| !t.is_empty()))
 }
 
 /// A region by its code or its name in either language, in any letter case.
