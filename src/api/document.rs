@@ -52,8 +52,8 @@ pub(super) fn finished(mut document: utoipa::openapi::OpenApi) -> utoipa::openap
     document
 }
 
-/// Request bodies that are tagged enums whose variants take no other fields.
-const CLOSED_VARIANTS: [&str; 2] = ["Decision", "NewToken"];
+/// Request bodies that are tagged (or untagged) enums whose variants take no other fields.
+const CLOSED_VARIANTS: [&str; 4] = ["Decision", "NewToken", "ReconcileForm", "ReconcileJson"];
 
 /// Marks each variant of a tagged enum's schema `additionalProperties:
 /// false`, as serde's `deny_unknown_fields` makes the server behave: utoipa

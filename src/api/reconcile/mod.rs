@@ -289,7 +289,7 @@ pub enum ReconcileForm {
     },
     /// A data extension.
     Extend {
-        /// A JSON object `{"ids": ["100000018"], "properties": [{"id": "activity"}]}`, at most 1,000 ids.
+        /// A JSON object `{"ids": ["100000011"], "properties": [{"id": "activity"}]}`, at most 1,000 ids.
         extend: String,
     },
 }

@@ -431,6 +431,17 @@ fn extension_properties(map: &Map<String, Value>, faults: &mut Vec<FieldError>) 
     let mut properties = Vec::new();
     for (at, property) in list.iter().enumerate().take(MAX_BATCH) {
         let field = format!("extend.properties[{at}].id");
+        if let Some(extra) = property
+            .as_object()
+            .and_then(|fields| fields.keys().find(|key| key.as_str() != "id"))
+        {
+            faults.push(FieldError::coded(
+                Code::UnknownParameter,
+                format!("extend.properties[{at}].{}", cut(extra, MAX_KEY)),
+                "a property takes id",
+            ));
+            continue;
+        }
         let given = property.get("id").and_then(Value::as_str);
         match given.and_then(|id| id.parse::<Attribute>().ok()) {
             Some(attribute) if !properties.contains(&attribute) => properties.push(attribute),
