@@ -21,9 +21,6 @@ use crate::store::{loads, AnyConnection, StoreResult};
 /// How many units the index proposes for a row's name, whatever its limit:
 /// the matcher, not the index's order, decides which comes first.
 const BY_NAME: usize = 16;
-/// The score of the search index's identifier clause: a hit at or above
-/// it holds the identifier asked for.
-const IDENTIFIER_SCORE: f32 = 100.0;
 
 /// One spreadsheet row: a name and what else the row says.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,6 +51,13 @@ impl Lookup {
         self.kind.unwrap_or(UnitKind::LegalUnit)
     }
 
+    /// Whether the row's "name" is a number (a stat_id, tin or
+    /// reg_number pasted into the name column): it is looked up as one.
+    fn name_is_identifier(&self) -> bool {
+        let name = self.name.trim();
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_digit())
+    }
+
     /// The row's name read as a stat_id, when it is one.
     fn stat_id(&self) -> Option<StatId> {
         StatId::parse(self.name.trim()).ok()
@@ -61,8 +65,14 @@ impl Lookup {
 
     /// The row as the matcher's profile, as a load's row would be.
     fn profile(&self) -> Profile {
+        // An identifier in the name column says nothing about the name.
+        let name = if self.name_is_identifier() {
+            ""
+        } else {
+            &self.name
+        };
         Profile::new(
-            &self.name,
+            name,
             self.address.as_deref(),
             self.region.as_deref(),
             self.activity.as_deref(),
@@ -74,10 +84,14 @@ impl Lookup {
 
     /// The row's identifiers, as the matcher's keys.
     fn keys(&self) -> RowKeys {
+        // A number in the name column may be any of the three identifiers.
+        let number = self
+            .name_is_identifier()
+            .then(|| self.name.trim().to_owned());
         RowKeys {
             unit: self.stat_id().map(StatId::unit_number),
-            tin: self.tin.clone(),
-            reg_number: self.reg_number.clone(),
+            tin: self.tin.clone().or_else(|| number.clone()),
+            reg_number: self.reg_number.clone().or(number),
         }
     }
 
@@ -116,24 +130,20 @@ fn candidates_of(index: &SearchIndex, lookup: &Lookup) -> Result<Vec<Hit>, Searc
         kind: Some(lookup.kind().as_str().to_owned()),
         ..Filters::default()
     };
-    let search = |text: &str, limit: usize| {
-        let request = SearchRequest {
-            text: text.to_owned(),
-            filters: filters.clone(),
-            limit,
-            ..SearchRequest::default()
-        };
-        query::search(index, &request)
-    };
     let mut found: Vec<Hit> = Vec::new();
     for identifier in lookup.identifiers() {
-        let holders = search(identifier.trim(), 4)?
-            .into_iter()
-            .filter(|hit| hit.score.is_some_and(|score| score >= IDENTIFIER_SCORE));
-        found.extend(holders);
+        found.extend(query::by_identifier(index, identifier, &filters, 4)?);
     }
-    if !lookup.name.trim().is_empty() {
-        found.extend(search(&lookup.name, BY_NAME.max(lookup.limit))?);
+    if lookup.name_is_identifier() {
+        found.extend(query::by_identifier(index, &lookup.name, &filters, 4)?);
+    } else if !lookup.name.trim().is_empty() {
+        let request = SearchRequest {
+            text: lookup.name.clone(),
+            filters,
+            limit: BY_NAME.max(lookup.limit),
+            ..SearchRequest::default()
+        };
+        found.extend(query::search(index, &request)?);
     }
     let mut seen = Vec::with_capacity(found.len());
     found.retain(|hit| {
@@ -175,7 +185,7 @@ pub fn rank(
                 &lookup.keys(),
                 &profile,
                 thresholds,
-                !lookup.name.trim().is_empty(),
+                !lookup.name.trim().is_empty() && !lookup.name_is_identifier(),
             );
             let linked = match matched.proposal {
                 Proposal::Link { unit, method, .. } => Some((unit, method)),
@@ -299,6 +309,8 @@ mod tests {
             ..Lookup::default()
         };
         assert_eq!(lookup.keys().unit, Some(8));
+        assert!(lookup.name_is_identifier());
+        assert_eq!(lookup.profile().name.tokens.len(), 0);
         assert_eq!(lookup.identifiers().collect::<Vec<_>>(), ["123456789012"]);
         assert_eq!(lookup.kind(), UnitKind::LegalUnit);
     }

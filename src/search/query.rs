@@ -198,6 +198,24 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
     load_hits(index, &searcher, &words, order::relevance_page(top))
 }
 
+/// The units holding an identifier (stat_id, tin or reg_number) exactly,
+/// restricted by the filters: no name words, so no typo automata, which a
+/// run of digits read as a name would build for nothing.
+pub fn by_identifier(
+    index: &SearchIndex,
+    identifier: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Hit>, SearchError> {
+    let searcher = index.reader().searcher();
+    let fields = index.fields();
+    let term = Term::from_field_text(fields.identifiers, identifier.trim());
+    let query = with_filters(fields, index.lists(), scored(exact(term), 100.0), filters);
+    let collector = order::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
+    let top = searcher.search(&query, &collector)?;
+    load_hits(index, &searcher, &[], order::relevance_page(top))
+}
+
 /// The page's hits, and a cursor after its last one when more follow.
 fn into_page(
     index: &SearchIndex,

@@ -256,6 +256,7 @@ async fn a_tin_makes_the_right_namesake_win() {
             "one": {"query": "Bereket", "properties": [{"pid": "tin", "v": TIN_ONE}]},
             "two": {"query": "Bereket", "properties": [{"pid": "tin", "v": TIN_TWO}]},
             "by_tin_only": {"query": "", "properties": [{"pid": "tin", "v": [TIN_TWO]}]},
+            "tin_as_name": {"query": TIN_ONE},
         }),
     )
     .await;
@@ -280,6 +281,7 @@ async fn a_tin_makes_the_right_namesake_win() {
         ("one", register.bereket_one),
         ("two", register.bereket_two),
         ("by_tin_only", register.bereket_two),
+        ("tin_as_name", register.bereket_one),
     ] {
         let first = &answer[key]["result"][0];
         assert_eq!(first["id"], expected.to_string(), "{key}: {answer}");
