@@ -141,6 +141,7 @@ fn candidates_of(index: &SearchIndex, lookup: &Lookup) -> Result<Vec<Hit>, Searc
             text: lookup.name.clone(),
             filters,
             limit: BY_NAME.max(lookup.limit),
+            complete: true,
             ..SearchRequest::default()
         };
         found.extend(query::search(index, &request)?);

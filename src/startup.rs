@@ -149,6 +149,7 @@ fn similar_names(index: SearchIndex) -> Similar {
             sort: Sort::Relevance,
             after: None,
             confidential: false,
+            complete: false,
         };
         match search::query::search(&index, &request) {
             Ok(hits) => (

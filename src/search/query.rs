@@ -49,6 +49,9 @@ pub struct SearchRequest {
     pub after: Option<Position>,
     /// Whether the caller may see confidential data: adds the size-class facet.
     pub confidential: bool,
+    /// The text is a whole name, not one being typed: its last word is not
+    /// also read as the start of a longer one (reconciliation's names).
+    pub complete: bool,
 }
 
 impl SearchRequest {
@@ -240,7 +243,7 @@ fn into_page(
 /// The query box (its text and its folded `words`) restricted by the filters.
 fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
-    let text = text_query(fields, index.lists(), &request.text, words);
+    let text = text_query(fields, index.lists(), request, words);
     with_filters(fields, index.lists(), text, &request.filters)
 }
 
@@ -273,9 +276,10 @@ fn load_hits(
 fn text_query(
     fields: &Fields,
     lists: &Arc<ListCache>,
-    text: &str,
+    request: &SearchRequest,
     words: &[String],
 ) -> Box<dyn Query> {
+    let text = request.text.as_str();
     if words.is_empty() && text.trim().is_empty() {
         return Box::new(AllQuery);
     }
@@ -287,7 +291,10 @@ fn text_query(
         let each_word: Vec<Word> = words
             .iter()
             .enumerate()
-            .map(|(at, word)| Word::new(fields, word, at + 1 == words.len(), lists))
+            .map(|(at, word)| {
+                let typing = at + 1 == words.len() && !request.complete;
+                Word::new(fields, word, typing, lists)
+            })
             .collect();
         let all_words: Box<dyn Query> = match each_word.len() {
             1 => Box::new(each_word[0].clone()),
