@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod ingest;
+pub mod lookup;
 pub mod reconcile;
 pub mod search;
 pub mod startup;

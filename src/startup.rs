@@ -106,6 +106,7 @@ impl Application {
             // Each holds a reader connection (of 8) for its whole length.
             downloads: api::download::DownloadSlots::new(3),
             demography: crate::stats::demography::Cache::default(),
+            thresholds: settings.thresholds,
         });
         let mut server = HttpServer::new(move || api::app(state.clone()));
         if let Some(workers) = settings.http_workers {
@@ -151,6 +152,7 @@ fn similar_names(index: SearchIndex) -> Similar {
             sort: Sort::Relevance,
             after: None,
             confidential: false,
+            complete: false,
         };
         match search::query::search(&index, &request) {
             Ok(hits) => (

@@ -23,6 +23,7 @@ use super::error::Code;
         (name = "exports", description = "Analysts' CSV exports: units as of any date, frozen survey frames"),
         (name = "tokens", description = "API tokens (administrators)"),
         (name = "stats", description = "Statistics over the whole register: business demography"),
+        (name = "reconcile", description = "Reconciliation Service API v0.2 (OpenRefine): match a spreadsheet's rows to units, fetch their attributes; cross-origin"),
         (name = "service", description = "Health"),
     )
 )]
@@ -53,8 +54,8 @@ pub(super) fn finished(mut document: utoipa::openapi::OpenApi) -> utoipa::openap
     document
 }
 
-/// Request bodies that are tagged enums whose variants take no other fields.
-const CLOSED_VARIANTS: [&str; 2] = ["Decision", "NewToken"];
+/// Request bodies that are tagged (or untagged) enums whose variants take no other fields.
+const CLOSED_VARIANTS: [&str; 4] = ["Decision", "NewToken", "ReconcileForm", "ReconcileJson"];
 
 /// Marks each variant of a tagged enum's schema `additionalProperties:
 /// false`, as serde's `deny_unknown_fields` makes the server behave: utoipa

@@ -93,6 +93,10 @@ catalogue! {
     UnknownEvent = ("unknown_event", 400, "Unknown event"),
     /// A batch of more events than a submission takes.
     BatchTooLarge = ("batch_too_large", 400, "Too many events in one submission"),
+    /// More reconciliation queries (or ids to extend) than one request takes.
+    TooManyQueries = ("too_many_queries", 400, "Too many queries in one request"),
+    /// A reconciliation property the service does not have.
+    UnknownProperty = ("unknown_property", 400, "Unknown property"),
     /// An effective date further ahead than the register takes.
     DateBeyondHorizon = ("date_beyond_horizon", 400, "Date too far in the future"),
     /// A column the units export does not have, or one named twice.

@@ -13,6 +13,7 @@ pub mod frames;
 pub mod health;
 pub mod loads;
 pub mod params;
+pub mod reconcile;
 pub mod review;
 pub mod search;
 pub mod stats;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub downloads: download::DownloadSlots,
     /// The demography counts of the last register version asked for.
     pub demography: crate::stats::demography::Cache,
+    /// The matcher's thresholds: reconciliation calls a match where a load links.
+    pub thresholds: crate::reconcile::matcher::Thresholds,
 }
 
 /// Registers every documented route; `main` and the tests share it.
@@ -107,7 +110,13 @@ pub(crate) fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfi
             .service(stats::demography)
             .service(tokens::create_token)
             .service(tokens::list_tokens)
-            .service(tokens::revoke_token),
+            .service(tokens::revoke_token)
+            .service(reconcile::manifest)
+            .service(reconcile::reconcile)
+            .service(reconcile::suggest_entity)
+            .service(reconcile::suggest_property)
+            .service(reconcile::extension::propose)
+            .service(reconcile::preview::preview),
     );
 }
 
@@ -160,6 +169,7 @@ pub fn app(
         let refused = routes.refuse(&request);
         async move { Err::<HttpResponse, ApiError>(refused) }
     }))
+    .wrap(actix_web::middleware::from_fn(reconcile::cors::cors))
     .wrap(actix_web::middleware::from_fn(request_span))
     // Every answer says what it is: a browser must not sniff a CSV or a
     // problem document into something it would run.

@@ -172,6 +172,7 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         sort,
         after: None,
         confidential,
+        complete: false,
     };
     if let Some(cursor) = params.cursor {
         let decoded = Cursor::decode(&cursor, request.fingerprint())

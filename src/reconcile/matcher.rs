@@ -352,8 +352,10 @@ impl Known {
         comparison
     }
 
-    /// How a unit compares with a profile: its best-comparing record.
-    fn score_unit(&self, unit: i64, profile: &Profile) -> Option<Scored> {
+    /// How a unit compares with a profile: its best-comparing record, the
+    /// score every candidate of a proposal carries (none for a unit without
+    /// a profiled record).
+    pub fn score_unit(&self, unit: i64, profile: &Profile) -> Option<Scored> {
         self.by_unit
             .get(&unit)?
             .iter()

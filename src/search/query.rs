@@ -49,6 +49,9 @@ pub struct SearchRequest {
     pub after: Option<Position>,
     /// Whether the caller may see confidential data: adds the size-class facet.
     pub confidential: bool,
+    /// The text is a whole name, not one being typed: its last word is not
+    /// also read as the start of a longer one (reconciliation's names).
+    pub complete: bool,
 }
 
 impl SearchRequest {
@@ -229,6 +232,24 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
     load_hits(index, &searcher, &words, order::relevance_page(top))
 }
 
+/// The units holding an identifier (stat_id, tin or reg_number) exactly,
+/// restricted by the filters: no name words, so no typo automata, which a
+/// run of digits read as a name would build for nothing.
+pub fn by_identifier(
+    index: &SearchIndex,
+    identifier: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Hit>, SearchError> {
+    let searcher = index.reader().searcher();
+    let fields = index.fields();
+    let term = Term::from_field_text(fields.identifiers, identifier.trim());
+    let query = with_filters(fields, index.lists(), scored(exact(term), 100.0), filters);
+    let collector = order::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
+    let top = searcher.search(&query, &collector)?;
+    load_hits(index, &searcher, &[], order::relevance_page(top))
+}
+
 /// The page's hits, and a cursor after its last one when more follow.
 fn into_page(
     index: &SearchIndex,
@@ -253,7 +274,7 @@ fn into_page(
 /// The query box (its text and its folded `words`) restricted by the filters.
 fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
     let fields = index.fields();
-    let text = text_query(fields, index.lists(), &request.text, words);
+    let text = text_query(fields, index.lists(), request, words);
     with_filters(fields, index.lists(), text, &request.filters)
 }
 
@@ -286,9 +307,10 @@ fn load_hits(
 fn text_query(
     fields: &Fields,
     lists: &Arc<ListCache>,
-    text: &str,
+    request: &SearchRequest,
     words: &[String],
 ) -> Box<dyn Query> {
+    let text = request.text.as_str();
     if words.is_empty() && text.trim().is_empty() {
         return Box::new(AllQuery);
     }
@@ -300,7 +322,10 @@ fn text_query(
         let each_word: Vec<Word> = words
             .iter()
             .enumerate()
-            .map(|(at, word)| Word::new(fields, word, at + 1 == words.len(), lists))
+            .map(|(at, word)| {
+                let typing = at + 1 == words.len() && !request.complete;
+                Word::new(fields, word, typing, lists)
+            })
             .collect();
         let all_words: Box<dyn Query> = match each_word.len() {
             1 => Box::new(each_word[0].clone()),

@@ -19,6 +19,7 @@ mod frames;
 mod harness;
 mod hostile;
 mod loads;
+mod reconcile;
 mod register;
 mod review;
 mod search;
