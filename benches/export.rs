@@ -21,7 +21,8 @@
 //! Environment: `BENCH_ENTITIES` (default 100,000; the issue's figure is
 //! 1,000,000), `BENCH_SEED` (7), `BENCH_REUSE=<folder>` (a folder kept by an
 //! earlier run with `BENCH_KEEP=1`: generation and loads are skipped),
-//! `BENCH_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+//! `BENCH_PG_URL` (e.g. `postgres://postgres@127.0.0.1:5432/postgres`),
+//! `BENCH_ONLY_CLI=1` stops after step 2.
 //!
 //! `cargo bench --bench export`
 
@@ -52,6 +53,9 @@ fn main() {
         generate_and_load(&root, &data);
     }
     let rows = cli_exports(&root, &data);
+    if std::env::var("BENCH_ONLY_CLI").is_ok_and(|v| v == "1") {
+        return;
+    }
     let analyst = token(&data, &["--role", "analyst"]);
     let port = process::free_port();
     let mut server = process::serve(&data, port);
@@ -112,11 +116,13 @@ fn cli_exports(root: &Path, data: &Path) -> u64 {
             rows = written;
         }
         println!(
-            "sanaw export units ({what}): {written} rows, {:.0} MB in {:.2} s = {:.0} rows/s, peak RSS {:.0} MiB",
+            "sanaw export units ({what}): {written} rows, {:.0} MB in {:.2} s = {:.0} rows/s, \
+             peak RSS {:.0} MiB (of which anonymous {:.0} MiB; the rest is the mapped database file)",
             bytes as f64 / 1e6,
             run.elapsed.as_secs_f64(),
             written as f64 / run.elapsed.as_secs_f64(),
-            process::mib(run.peak_kib)
+            process::mib(run.peak_kib),
+            process::mib(run.peak_anon_kib)
         );
     }
     rows
@@ -312,10 +318,8 @@ fn copy_to_stdout(server: &str, units: &Path, rows: u64) {
             units.display()
         ),
     );
-    psql(
-        server,
-        "CREATE INDEX ON bench_units (stat_id); VACUUM ANALYZE bench_units",
-    );
+    psql(server, "CREATE INDEX ON bench_units (stat_id)");
+    psql(server, "VACUUM ANALYZE bench_units");
     let started = Instant::now();
     let status = Command::new("psql")
         .args([

@@ -19,6 +19,10 @@ pub struct Finished {
     pub elapsed: Duration,
     /// The process's peak resident memory, in KiB.
     pub peak_kib: u64,
+    /// The most anonymous memory (heap, stacks) seen resident, in KiB: the
+    /// peak without the pages of files it maps (an SQLite file read through
+    /// a memory map is page cache, shared and reclaimable).
+    pub peak_anon_kib: u64,
 }
 
 /// Runs `sanaw ARGS` against the data folder to completion; panics (with
@@ -29,11 +33,12 @@ pub fn run(data: &Path, args: &[&str]) -> Finished {
         .stdout(Stdio::piped())
         .spawn()
         .expect("the sanaw binary runs");
-    let mut peak_kib = 0;
+    let (mut peak_kib, mut peak_anon_kib) = (0, 0);
     // VmHWM is the process's own high-water mark: the last reading is the
-    // peak. Polling it is all that is needed; it never goes down.
+    // peak. RssAnon has no mark of its own: its peak is the most polled.
     while child.try_wait().expect("waiting for sanaw").is_none() {
         peak_kib = peak_kib.max(peak_rss_kib(child.id()).unwrap_or(0));
+        peak_anon_kib = peak_anon_kib.max(status_kib(child.id(), "RssAnon:").unwrap_or(0));
         std::thread::sleep(Duration::from_millis(20));
     }
     let elapsed = started.elapsed();
@@ -43,6 +48,7 @@ pub fn run(data: &Path, args: &[&str]) -> Finished {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         elapsed,
         peak_kib,
+        peak_anon_kib,
     }
 }
 
@@ -79,8 +85,13 @@ pub fn free_port() -> u16 {
 
 /// The peak resident memory of a running process, in KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A size line of a running process's `/proc/PID/status`, in KiB.
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
