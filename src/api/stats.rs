@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Code, FieldError, Problem};
+use super::search::word;
 use super::AppState;
 use crate::domain::access::Caller;
 use crate::domain::demography::{Breakdown, FIRST_YEAR, LAST_YEAR};
@@ -209,26 +210,6 @@ fn year(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option
         format!("{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"),
     ));
     None
-}
-
-/// One of an enum's words, or none (and an error naming the field and the
-/// words it takes).
-fn word<T: std::str::FromStr<Err = crate::domain::UnknownWord>>(
-    value: Option<String>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    match value?.parse() {
-        Ok(word) => Some(word),
-        Err(unknown) => {
-            errors.push(FieldError::coded(
-                Code::UnknownValue,
-                field,
-                unknown.to_string(),
-            ));
-            None
-        }
-    }
 }
 
 fn cut(text: &str) -> String {

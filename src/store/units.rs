@@ -601,15 +601,10 @@ pub fn current_records_between(
     first: i64,
     last: i64,
 ) -> StoreResult<Vec<(i64, Record)>> {
-    source_records::table
+    let query = source_records::table
         .filter(source_records::unit_id.between(first, last))
-        .filter(source_records::superseded_at.is_null())
-        .order((source_records::unit_id, source_records::id))
-        .select(RecordRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| Ok((row.unit_id, row.into_record()?)))
-        .collect()
+        .into_boxed();
+    current_with_unit(conn, query)
 }
 
 /// The current beliefs (not superseded) about these units, with the unit each is about.
@@ -620,8 +615,18 @@ pub fn current_records_of(
     if unit_ids.is_empty() {
         return Ok(Vec::new());
     }
-    source_records::table
+    let query = source_records::table
         .filter(source_records::unit_id.eq_any(unit_ids))
+        .into_boxed();
+    current_with_unit(conn, query)
+}
+
+/// The records a query picks that are not superseded, by unit then id.
+fn current_with_unit<'a>(
+    conn: &mut AnyConnection,
+    query: source_records::BoxedQuery<'a, <AnyConnection as diesel::Connection>::Backend>,
+) -> StoreResult<Vec<(i64, Record)>> {
+    query
         .filter(source_records::superseded_at.is_null())
         .order((source_records::unit_id, source_records::id))
         .select(RecordRow::as_select())

@@ -682,13 +682,7 @@ pub async fn suggest_entity(
 ) -> Result<web::Json<EntitySuggestions>, ApiError> {
     let params = params.into_inner();
     let mut errors = Vec::new();
-    if params.prefix.chars().count() > MAX_TEXT {
-        errors.push(FieldError::coded(
-            Code::TooLong,
-            "prefix",
-            format!("at most {MAX_TEXT} characters"),
-        ));
-    }
+    check_prefix(&params.prefix, &mut errors);
     let kind = suggest_kind(params.kind.as_deref(), &mut errors);
     let skip = cursor(params.cursor.as_deref(), &mut errors);
     if let Some(strict) = &params.type_strict {
@@ -816,13 +810,7 @@ pub async fn suggest_property(
 ) -> Result<web::Json<PropertySuggestions>, ApiError> {
     let params = params.into_inner();
     let mut errors = Vec::new();
-    if params.prefix.chars().count() > MAX_TEXT {
-        errors.push(FieldError::coded(
-            Code::TooLong,
-            "prefix",
-            format!("at most {MAX_TEXT} characters"),
-        ));
-    }
+    check_prefix(&params.prefix, &mut errors);
     let skip = cursor(params.cursor.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::fields(errors));
@@ -842,4 +830,15 @@ pub async fn suggest_property(
         })
         .collect();
     Ok(web::Json(PropertySuggestions { result }))
+}
+
+/// A suggest prefix longer than any name is refused, naming `prefix`.
+fn check_prefix(prefix: &str, errors: &mut Vec<FieldError>) {
+    if prefix.chars().count() > MAX_TEXT {
+        errors.push(FieldError::coded(
+            Code::TooLong,
+            "prefix",
+            format!("at most {MAX_TEXT} characters"),
+        ));
+    }
 }
