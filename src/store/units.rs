@@ -546,23 +546,14 @@ pub fn enterprise_links_on(
     unit_ids: &[i64],
     date: NaiveDate,
 ) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(unit_links::table
-        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
+    let query = unit_links::table
         .filter(
             unit_links::from_unit
                 .eq_any(unit_ids)
                 .or(unit_links::to_unit.eq_any(unit_ids)),
         )
-        .filter(unit_links::superseded_at.is_null())
-        .filter(unit_links::valid_from.le(date))
-        .filter(
-            unit_links::valid_to
-                .is_null()
-                .or(unit_links::valid_to.gt(date)),
-        )
-        .order(unit_links::id)
-        .select((unit_links::from_unit, unit_links::to_unit))
-        .load(conn)?)
+        .into_boxed();
+    enterprise_links_holding(conn, query, date)
 }
 
 /// The enterprise links holding on `date` with either end among the units
@@ -574,13 +565,24 @@ pub fn enterprise_links_between(
     last: i64,
     date: NaiveDate,
 ) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(unit_links::table
-        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
+    let query = unit_links::table
         .filter(
             unit_links::from_unit
                 .between(first, last)
                 .or(unit_links::to_unit.between(first, last)),
         )
+        .into_boxed();
+    enterprise_links_holding(conn, query, date)
+}
+
+/// The enterprise links a query picks that are current and hold on `date`.
+fn enterprise_links_holding<'a>(
+    conn: &mut AnyConnection,
+    query: unit_links::BoxedQuery<'a, <AnyConnection as diesel::Connection>::Backend>,
+    date: NaiveDate,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(query
+        .filter(unit_links::kind.eq(LinkKind::EnterpriseOf.as_str()))
         .filter(unit_links::superseded_at.is_null())
         .filter(unit_links::valid_from.le(date))
         .filter(
