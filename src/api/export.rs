@@ -191,7 +191,7 @@ pub async fn export_units(
     };
     download
         .start(&state.db, &state.downloads, move |conn, job| {
-            units::in_snapshot(conn, |conn, version| {
+            crate::store::snapshot::read(conn, |conn, version| {
                 job.announce(version);
                 units::write(conn, &selection, &sheet, &mut *job.output)
             })

@@ -102,7 +102,7 @@ pub(super) fn units(settings: &Settings, args: &UnitsExportArgs) -> anyhow::Resu
     let db = Database::open(&settings.database)?;
     let mut conn = db.reader()?;
     let rows = with_output(args.output.as_deref(), |output| {
-        Ok(unit_export::in_snapshot(&mut conn, |conn, _| {
+        Ok(crate::store::snapshot::read(&mut conn, |conn, _| {
             unit_export::write(conn, &selection, &sheet, output)
         })?)
     })?;

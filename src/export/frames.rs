@@ -99,8 +99,9 @@ pub fn freeze(conn: &mut AnyConnection, freeze: Freeze) -> Result<Frame, FreezeE
             )?;
         }
         frames::finish(conn, id, count, &hex(&digest.finalize()))?;
+        // The row was inserted in this transaction: it is there.
         let frozen = frames::find(conn, freeze.name)?;
-        frozen.ok_or_else(|| FreezeError::Exists(freeze.name.to_owned()))
+        frozen.ok_or(FreezeError::from(diesel::result::Error::NotFound))
     })
 }
 

@@ -15,7 +15,7 @@ use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
 use crate::search::query::Filters;
 use crate::store::units::{self, Head};
-use crate::store::{reference, snapshot, AnyConnection};
+use crate::store::{reference, AnyConnection};
 
 /// Units read from the database per step: enough to amortise the queries,
 /// few enough that memory does not grow with the register.
@@ -32,15 +32,6 @@ pub struct Selection {
     pub include_dead: bool,
     /// Only these units (what a search found), sorted; `None`: every unit.
     pub only: Option<Vec<i64>>,
-}
-
-/// Runs `work` in one read snapshot (`store::snapshot`), so that an export
-/// reflects one register version however long it takes; `work` gets that version.
-pub fn in_snapshot<T>(
-    conn: &mut AnyConnection,
-    work: impl FnOnce(&mut AnyConnection, i64) -> Result<T, ExportError>,
-) -> Result<T, ExportError> {
-    snapshot::read(conn, work)
 }
 
 /// Writes the selected units as CSV (header first); returns the row count.
