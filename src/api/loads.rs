@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::require;
 use super::error::{ApiError, Code, Problem};
-use super::params::{parse_day, parse_id};
+use super::params::{accepts_csv, parse_day, parse_id};
 use super::AppState;
 use crate::domain::access::{Agency, Caller, Role};
 use crate::domain::source::Source;
@@ -527,7 +527,7 @@ pub async fn get_rejections(
             format!("expected 1 to {MAX_PAGE}"),
         ));
     }
-    if wants_csv(&request) {
+    if accepts_csv(&request) {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .streaming(rejections_csv(state.db.clone(), record.id)));
@@ -549,14 +549,6 @@ pub async fn get_rejections(
         .collect();
     let next_after = more.then(|| items.last().map(|r| r.line as i64)).flatten();
     Ok(HttpResponse::Ok().json(RejectionPage { items, next_after }))
-}
-
-fn wants_csv(request: &HttpRequest) -> bool {
-    request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/csv"))
 }
 
 /// Rejections read per page of the CSV stream.

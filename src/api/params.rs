@@ -52,6 +52,15 @@ pub fn parse_id(field: &str, text: &str) -> Result<i64, ApiError> {
     }
 }
 
+/// Whether the request asks for CSV by `Accept: text/csv`.
+pub fn accepts_csv(request: &actix_web::HttpRequest) -> bool {
+    request
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/csv"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

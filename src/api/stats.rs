@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, Code, FieldError, Problem};
+use super::params::accepts_csv;
 use super::search::word;
 use super::AppState;
 use crate::domain::access::Caller;
@@ -216,15 +217,6 @@ fn cut(text: &str) -> String {
     text.chars().take(32).collect()
 }
 
-/// Whether the caller asked for CSV by `Accept`.
-fn accepts_csv(request: &HttpRequest) -> bool {
-    request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/csv"))
-}
-
 /// The JSON answer.
 fn view(asked: &Request, tables: &Tables, rows: Vec<Row>) -> DemographyView {
     let broken_down = asked.by.is_some();
@@ -254,10 +246,7 @@ fn view(asked: &Request, tables: &Tables, rows: Vec<Row>) -> DemographyView {
 /// group column is named after the breakdown and empty for units without
 /// the attribute.
 fn csv_answer(asked: &Request, rows: &[Row]) -> Result<HttpResponse, ApiError> {
-    // RFC 4180: records end in CRLF.
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut csv = crate::export::writer(Vec::new());
     let write = |csv: &mut csv::Writer<Vec<u8>>, fields: Vec<String>| {
         csv.write_record(&fields)
             .map_err(|error| ApiError::internal(format!("demography csv: {error}")))

@@ -78,7 +78,7 @@ pub fn freeze(conn: &mut AnyConnection, freeze: Freeze) -> Result<Frame, FreezeE
         let mut walk = Walk::new(conn, freeze.selection)?;
         let (mut position, mut count) = (0, 0);
         loop {
-            let mut csv = Sheet::writer(Vec::new());
+            let mut csv = super::writer(Vec::new());
             let page = walk.next_page(conn, &mut |row| Ok(csv.write_byte_record(row)?))?;
             let Some(rows) = page else { break };
             let bytes = csv
@@ -123,7 +123,7 @@ fn store(
 
 /// The header of a full row, as a frame stores it.
 fn header_line() -> Result<String, ExportError> {
-    let mut csv = Sheet::writer(Vec::new());
+    let mut csv = super::writer(Vec::new());
     csv.write_record(Column::ALL.iter().map(|column| column.as_str()))?;
     let bytes = csv
         .into_inner()
@@ -152,7 +152,7 @@ pub fn write<W: Write>(
         return Ok(frame.unit_count as u64);
     }
     let layout = Layout::of_header(&parse(&header).next().transpose()?.unwrap_or_default());
-    let mut csv = Sheet::writer(output);
+    let mut csv = super::writer(output);
     sheet.header(&mut csv)?;
     let mut scratch = Vec::new();
     let mut written = 0;

@@ -7,7 +7,17 @@ pub mod row;
 pub mod sheet;
 pub mod units;
 
+use std::io::Write;
+
 use crate::store::StoreError;
+
+/// A CSV writer in the dialect of every analysts' export and statistic:
+/// RFC 4180, records ending in CRLF.
+pub fn writer<W: Write>(output: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(output)
+}
 
 /// Why an export stopped.
 #[derive(Debug, thiserror::Error)]

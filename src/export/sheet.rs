@@ -27,13 +27,6 @@ impl Sheet {
         self.raw && self.figures == Figures::Exact && self.columns == Column::ALL
     }
 
-    /// A CSV writer in the export's dialect: RFC 4180, CRLF line ends.
-    pub fn writer<W: Write>(output: W) -> csv::Writer<W> {
-        csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(output)
-    }
-
     /// Writes the header.
     pub fn header<W: Write>(&self, csv: &mut csv::Writer<W>) -> csv::Result<()> {
         csv.write_record(self.columns.iter().map(|column| column.as_str()))
@@ -154,7 +147,7 @@ mod tests {
     }
 
     fn written(sheet: &Sheet, row: &ByteRecord) -> String {
-        let mut csv = Sheet::writer(Vec::new());
+        let mut csv = crate::export::writer(Vec::new());
         sheet
             .row(&mut csv, row, &Layout::current(), &mut Vec::new())
             .unwrap();

@@ -41,7 +41,7 @@ pub fn write<W: Write>(
     sheet: &Sheet,
     output: W,
 ) -> Result<u64, ExportError> {
-    let mut csv = Sheet::writer(output);
+    let mut csv = super::writer(output);
     sheet.header(&mut csv)?;
     let layout = Layout::current();
     let mut scratch = Vec::new();
