@@ -44,8 +44,8 @@ impl Shown {
 
     /// The value shown for an attribute.
     pub fn value(&self, attribute: Attribute) -> Option<&Value> {
-        let slot = Attribute::ALL.iter().position(|a| *a == attribute)?;
-        self.values[slot].as_ref()
+        // `values` follows `Attribute::ALL`, the variants' declaration order.
+        self.values[attribute as usize].as_ref()
     }
 
     fn text(&self, attribute: Attribute) -> Option<&str> {
@@ -270,6 +270,13 @@ mod tests {
 
     fn filters() -> Filters {
         Filters::default()
+    }
+
+    #[test]
+    fn an_attribute_s_number_is_its_place_in_all() {
+        for (position, attribute) in Attribute::ALL.iter().enumerate() {
+            assert_eq!(*attribute as usize, position);
+        }
     }
 
     #[test]
