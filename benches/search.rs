@@ -71,7 +71,7 @@ use diesel::SqliteConnection;
 use sanaw::domain::stat_id::StatId;
 use sanaw::domain::unit::UnitKind;
 use sanaw::reconcile::normalise;
-use sanaw::search::document::UnitDocument;
+use sanaw::search::index::document::UnitDocument;
 use sanaw::search::query::{self as engine, Filters, SearchRequest};
 use sanaw::search::SearchIndex;
 use sanaw::store::schema::{source_records, units};

@@ -12,10 +12,11 @@ use crate::config::Settings;
 use crate::domain::attribute::Values;
 use crate::ingest::queue::{LoadQueue, LoadSettings};
 use crate::search;
-use crate::search::order::Sort;
+use crate::search::index::indexer;
 use crate::search::query::{Filters, SearchRequest};
+use crate::search::rank::order::Sort;
 use crate::search::workers::SearchWorkers;
-use crate::search::{indexer, SearchError, SearchIndex};
+use crate::search::{SearchError, SearchIndex};
 use crate::store::reference::Labels;
 use crate::store::{Database, StoreError};
 

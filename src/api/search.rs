@@ -19,10 +19,10 @@ use crate::domain::region;
 use crate::domain::size_class::SizeClass;
 use crate::domain::unit::{UnitKind, UnitStatus};
 use crate::domain::UnknownWord;
-use crate::search::cursor::Cursor;
-use crate::search::facets::FacetCount;
-use crate::search::order::Sort;
 use crate::search::query::{self, Filters, Hit, SearchRequest, MAX_LIMIT};
+use crate::search::rank::cursor::Cursor;
+use crate::search::rank::facets::FacetCount;
+use crate::search::rank::order::Sort;
 
 /// The longest query box accepted: no enterprise name comes near it.
 const MAX_QUERY_CHARS: usize = 200;

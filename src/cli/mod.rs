@@ -322,7 +322,7 @@ fn reindex(settings: &Settings) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let db = Database::open(&settings.database)?;
     let index = crate::search::SearchIndex::open(&settings.index_dir())?;
-    let mut indexer = crate::search::indexer::Indexer::for_rebuild(&index)
+    let mut indexer = crate::search::index::indexer::Indexer::for_rebuild(&index)
         .context("the search index is in use: stop `sanaw serve` first")?;
     let units = indexer.rebuild(&mut *db.reader()?)?;
     let seconds = started.elapsed().as_secs_f64();

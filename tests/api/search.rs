@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use sanaw::domain::access::Role;
 use sanaw::domain::stat_id::StatId;
 use sanaw::domain::unit::UnitKind;
-use sanaw::search::indexer::Indexer;
+use sanaw::search::index::indexer::Indexer;
 use sanaw::search::query::{self, SearchRequest};
 use sanaw::search::SearchIndex;
 

@@ -18,7 +18,8 @@
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use super::word::{Walk, Word};
+use super::word::Word;
+use crate::search::index::postings::Walk;
 
 /// Matches the units that have all the words, or all but `may_miss` of them.
 #[derive(Debug, Clone)]
@@ -198,8 +199,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::search::lists::ListCache;
-    use crate::search::{schema, Fields};
+    use crate::search::index::lists::ListCache;
+    use crate::search::index::schema;
+    use crate::search::Fields;
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, Occur, TermQuery};
     use tantivy::schema::IndexRecordOption;

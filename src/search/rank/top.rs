@@ -15,15 +15,10 @@ use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::likeness::Likeness;
 use super::order::Relevance;
-use super::table::{UnitTable, UnitTables, BATCH};
-
-/// What a unit's names having every letter triple of the query adds to its
-/// score: as much as one word found exactly. Less would only break ties of
-/// the words; this much also lets `Ýýla älem dostluk` (two of three words)
-/// rank `Ýaýla älem dostluk` above `Älem dostluk` spelt exactly.
-pub const LIKENESS: f32 = 2.0;
+use super::score::LIKENESS;
+use crate::search::index::likeness::Likeness;
+use crate::search::index::table::{UnitTable, UnitTables, BATCH};
 
 /// The best `limit` units by relevance, after a cursor's position if any.
 pub struct TopRelevant {
@@ -52,6 +47,20 @@ impl TopRelevant {
             tables: tables.clone(),
         }
     }
+}
+
+/// The best `limit` units by relevance to a query of folded `words`, after
+/// `after` (all, without it), scored by the query's clauses plus how alike
+/// the unit's names are to it (`likeness`). Ties are broken from the
+/// segments' `tables`.
+pub fn by_relevance(
+    limit: usize,
+    words: &[String],
+    after: Option<Relevance>,
+    tables: &Arc<UnitTables>,
+) -> TopRelevant {
+    let likeness = Likeness::of_query(words);
+    TopRelevant::new(limit, words.len() as u64, after, likeness, tables)
 }
 
 /// A unit kept, ordered by relevance (a total order: the unit number ends ties).
@@ -210,9 +219,9 @@ impl SegmentCollector for SegmentTop {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::likeness::{Trigrams, WORDS};
-    use crate::search::order::tiebreak;
-    use crate::search::trigrams_field;
+    use crate::search::index::keys::tiebreak;
+    use crate::search::index::likeness::trigrams_field;
+    use crate::search::index::likeness::{Trigrams, WORDS};
     use tantivy::schema::{Schema, FAST};
     use tantivy::{Index, IndexWriter, TantivyDocument};
 

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use super::query::typo_allowance;
 use crate::reconcile::normalise;
+use crate::search::rank::score::typo_allowance;
 
 /// A matched stretch of the name, in characters (not bytes) from its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

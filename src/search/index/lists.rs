@@ -22,10 +22,8 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::index::SegmentId;
 use tantivy::schema::Field;
-use tantivy::DocId;
 
-use super::filter::FilterBits;
-use super::word::ScoredDocs;
+use super::postings::{FilterBits, ScoredDocs};
 
 /// The bytes the cache may hold in all: lists, keys and bookkeeping.
 const BUDGET: usize = 256 << 20;
@@ -38,7 +36,7 @@ const ENTRY_BYTES: usize = 128;
 /// What a cached list answers: the spellings of a word, a query word with
 /// its scores, or a filter value; in one field of one segment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Key {
+pub struct Key {
     pub segment: SegmentId,
     pub field: Field,
     pub word: String,
@@ -50,7 +48,7 @@ pub(super) struct Key {
 
 /// The kind of list a key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Listed {
+pub enum Listed {
     /// A word's other spellings, `word` left out.
     Spellings,
     /// A query word's matches in names and address, scored.
@@ -61,9 +59,7 @@ pub(super) enum Listed {
 
 /// A cached list.
 #[derive(Clone)]
-pub(super) enum Cached {
-    /// Sorted doc ids.
-    Docs(Arc<[DocId]>),
+pub enum Cached {
     /// Sorted doc ids, each with its score.
     Scored(Arc<ScoredDocs>),
     /// One bit per unit.
@@ -74,8 +70,7 @@ impl Cached {
     /// Its contents' size in bytes.
     fn bytes(&self) -> usize {
         match self {
-            Cached::Docs(docs) => 4 * docs.len(),
-            Cached::Scored(scored) => 8 * scored.docs.len(),
+            Cached::Scored(scored) => 4 * scored.size(),
             Cached::Bits(bits) => 4 * bits.size(),
         }
     }
@@ -150,7 +145,7 @@ impl ListCache {
     }
 
     /// The list kept for `key`, if any.
-    pub(super) fn get(&self, key: &Key) -> Option<Cached> {
+    pub fn get(&self, key: &Key) -> Option<Cached> {
         let mut held = self
             .held
             .lock()
@@ -161,7 +156,7 @@ impl ListCache {
     }
 
     /// Keeps a list for `key`, making room when the budget is spent.
-    pub(super) fn put(&self, key: Key, list: Cached) {
+    pub fn put(&self, key: Key, list: Cached) {
         let size = cost(&key, &list);
         if size > self.budget || self.max_lists == 0 {
             return;
@@ -189,7 +184,7 @@ impl ListCache {
 #[cfg(test)]
 impl ListCache {
     /// How many lists it holds.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         held.entries.len()
     }
@@ -215,7 +210,10 @@ mod tests {
     }
 
     fn docs(count: u32) -> Cached {
-        Cached::Docs((0..count).collect())
+        Cached::Scored(Arc::new(ScoredDocs {
+            docs: (0..count).collect(),
+            scores: Vec::new(),
+        }))
     }
 
     /// What one list of `docs` ids under a one-letter word costs.

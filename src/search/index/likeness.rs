@@ -15,6 +15,11 @@
 /// unit lacks is taken for one it has about one time in ten.
 pub const WORDS: usize = 4;
 
+/// The name of the field holding part `at` of a unit's trigrams.
+pub fn trigrams_field(at: usize) -> String {
+    format!("trigrams_{at}")
+}
+
 /// The letter triples of some names, hashed into [`WORDS`] × 64 bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Trigrams(pub [u64; WORDS]);

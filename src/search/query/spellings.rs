@@ -15,11 +15,12 @@
 use std::sync::{Arc, OnceLock};
 
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
-use tantivy::query::{ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
 
-use super::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::postings::{self, ScoredDocs, Walk};
 
 /// The spellings of one word in one field.
 #[derive(Debug, Clone)]
@@ -61,7 +62,7 @@ impl Spellings {
     }
 
     /// The sorted doc ids of the segment that hold a spelling.
-    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<[DocId]>> {
+    fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
         let key = Key {
             segment: reader.segment_id(),
             field: self.field,
@@ -71,11 +72,16 @@ impl Spellings {
             fixed: self.fixed,
             listed: Listed::Spellings,
         };
-        if let Some(Cached::Docs(docs)) = self.cache.get(&key) {
+        if let Some(Cached::Scored(docs)) = self.cache.get(&key) {
             return Ok(docs);
         }
-        let docs: Arc<[DocId]> = self.read_docs(reader)?.into();
-        self.cache.put(key, Cached::Docs(docs.clone()));
+        // Unscored: whoever asks for spellings as a clause gives them a
+        // constant score.
+        let docs = Arc::new(ScoredDocs {
+            docs: self.read_docs(reader)?,
+            scores: Vec::new(),
+        });
+        self.cache.put(key, Cached::Scored(docs.clone()));
         Ok(docs)
     }
 
@@ -96,16 +102,9 @@ impl Spellings {
             if stream.key() == self.word.as_bytes() {
                 continue;
             }
-            let mut postings = inverted
+            let found = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-            loop {
-                let block = postings.docs();
-                if block.is_empty() {
-                    break;
-                }
-                docs.extend_from_slice(block);
-                postings.advance();
-            }
+            postings::append(found, &mut docs);
         }
         docs.sort_unstable();
         docs.dedup();
@@ -121,11 +120,7 @@ impl Query for Spellings {
 
 impl Weight for Spellings {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let docs = SharedDocs {
-            docs: self.docs(reader)?,
-            at: 0,
-        };
-        Ok(Box::new(ConstScorer::new(docs, boost)))
+        Ok(Box::new(Walk::new(self.docs(reader)?, boost)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -201,33 +196,6 @@ impl tantivy_fst::Automaton for Automaton<'_> {
     }
 }
 
-/// A sorted list of doc ids walked as a doc set.
-struct SharedDocs {
-    docs: Arc<[DocId]>,
-    at: usize,
-}
-
-impl DocSet for SharedDocs {
-    fn advance(&mut self) -> DocId {
-        self.at = (self.at + 1).min(self.docs.len());
-        self.doc()
-    }
-
-    fn seek(&mut self, target: DocId) -> DocId {
-        let rest = &self.docs[self.at..];
-        self.at += rest.partition_point(|&doc| doc < target);
-        self.doc()
-    }
-
-    fn doc(&self) -> DocId {
-        self.docs.get(self.at).copied().unwrap_or(TERMINATED)
-    }
-
-    fn size_hint(&self) -> u32 {
-        (self.docs.len() - self.at) as u32
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,21 +263,5 @@ mod tests {
         // With the first two bytes fixed, `brereket` (a typo there) is out.
         let fixed = Spellings::new(name, "bereket", 1, false, &cache).fixed_start(2);
         assert_eq!(names_found(&index, name, &fixed), ["bereke", "berekett"]);
-    }
-
-    #[test]
-    fn shared_docs_advance_and_seek_like_a_doc_set() {
-        let mut docs = SharedDocs {
-            docs: vec![2, 5, 9, 14].into(),
-            at: 0,
-        };
-        assert_eq!(docs.doc(), 2);
-        assert_eq!(docs.seek(5), 5);
-        assert_eq!(docs.seek(6), 9);
-        assert_eq!(docs.seek(3), 9);
-        assert_eq!(docs.advance(), 14);
-        assert_eq!(docs.advance(), TERMINATED);
-        assert_eq!(docs.advance(), TERMINATED);
-        assert_eq!(docs.seek(100), TERMINATED);
     }
 }

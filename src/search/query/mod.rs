@@ -10,26 +10,35 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tantivy::collector::Count;
-use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, RangeQuery,
-    TermQuery,
-};
-use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::schema::{TantivyDocument, Value};
 use tantivy::{DocAddress, Term};
 
-use super::cursor::Cursor;
-use super::facets::{FacetCount, FacetCounter};
-use super::filter::Filter;
-use super::highlight::{self, Span};
-use super::lists::ListCache;
-use super::most_words::MostWords;
-use super::order::{self, Position, Sort};
-use super::person;
-use super::spellings::Spellings;
-use super::word::Word;
-use super::{indexer, Fields, SearchError, SearchIndex};
 use crate::domain::stat_id::StatId;
 use crate::reconcile::normalise;
+use crate::search::index::indexer;
+use crate::search::index::lists::ListCache;
+use crate::search::rank::cursor::Cursor;
+use crate::search::rank::facets::{FacetCount, FacetCounter};
+use crate::search::rank::order::{self, Position, Sort};
+use crate::search::rank::score;
+use crate::search::rank::top;
+use crate::search::{Fields, SearchError, SearchIndex};
+use clause::{exact, key_or_near, scored, unscored};
+use filter::Filter;
+use highlight::Span;
+use most_words::MostWords;
+use spellings::Spellings;
+use word::Word;
+
+pub mod clause;
+pub mod filter;
+pub mod highlight;
+pub mod most_words;
+pub mod page;
+pub mod person;
+pub mod spellings;
+pub mod word;
 
 /// The most results one answer holds.
 pub const MAX_LIMIT: usize = 100;
@@ -164,13 +173,13 @@ pub fn search_with_facets(
         // The usual case in one pass: the relevance cursor filters inside the collector.
         (Sort::Relevance, after) => {
             let after = order::relevance_after(after.as_ref());
-            let top = order::by_relevance(wanted, &words, after, index.tables());
+            let top = top::by_relevance(wanted, &words, after, index.tables());
             let (top, total, counted) = searcher.search(&query, &(top, Count, facets))?;
             (order::relevance_page(top), total, counted)
         }
         (sort, after) => {
             let (total, counted) = searcher.search(&query, &(Count, facets))?;
-            let page = order::by_key(
+            let page = page::by_key(
                 &searcher,
                 index,
                 query,
@@ -227,7 +236,7 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
     let searcher = index.reader().searcher();
     let words = query_words(&request.text);
     let limit = request.limit.clamp(1, MAX_LIMIT);
-    let collector = order::by_relevance(limit, &words, None, index.tables());
+    let collector = top::by_relevance(limit, &words, None, index.tables());
     let top = searcher.search(&request_query(index, request, &words), &collector)?;
     load_hits(index, &searcher, &words, order::relevance_page(top))
 }
@@ -244,8 +253,13 @@ pub fn by_identifier(
     let searcher = index.reader().searcher();
     let fields = index.fields();
     let term = Term::from_field_text(fields.identifiers, identifier.trim());
-    let query = with_filters(fields, index.lists(), scored(exact(term), 100.0), filters);
-    let collector = order::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
+    let query = with_filters(
+        fields,
+        index.lists(),
+        scored(exact(term), score::IDENTIFIER),
+        filters,
+    );
+    let collector = top::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
     let top = searcher.search(&query, &collector)?;
     load_hits(index, &searcher, &[], order::relevance_page(top))
 }
@@ -316,7 +330,7 @@ fn text_query(
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let identifier = Term::from_field_text(fields.identifiers, text.trim());
-    clauses.push((Occur::Should, scored(exact(identifier), 100.0)));
+    clauses.push((Occur::Should, scored(exact(identifier), score::IDENTIFIER)));
     if !words.is_empty() {
         // Every word must be found, but in a long query one may be missing.
         let each_word: Vec<Word> = words
@@ -343,8 +357,8 @@ fn text_query(
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// The query as a whole name, its words run together: exactly (10), or
-/// within one typo (6). Among units that match the same words, one whose
+/// The query as a whole name, its words run together: exactly, or
+/// within one typo. Among units that match the same words, one whose
 /// name is the query and nothing more, in the query's order, ranks first:
 /// `Gorkut ýyldyz` before `Ýyldyz Gorkut Paýhas`.
 fn whole_name(fields: &Fields, lists: &Arc<ListCache>, compact: &str) -> Box<dyn Query> {
@@ -352,36 +366,17 @@ fn whole_name(fields: &Fields, lists: &Arc<ListCache>, compact: &str) -> Box<dyn
     if length <= 3 || length > MAX_TYPO_NAME {
         return scored(
             exact(Term::from_field_text(fields.name_keys, compact)),
-            10.0,
+            score::NAME,
         );
     }
     let near = Spellings::new(fields.name_keys, compact, 1, false, lists);
-    key_or_near(fields, compact, 10.0, near, 6.0)
-}
-
-/// A key of `name_keys` as it is (`score`), or else one of its `near`
-/// spellings (`near_score`): the better of the two.
-pub(super) fn key_or_near(
-    fields: &Fields,
-    key: &str,
-    score: f32,
-    near: Spellings,
-    near_score: f32,
-) -> Box<dyn Query> {
-    let term = Term::from_field_text(fields.name_keys, key);
-    better_of(vec![
-        scored(exact(term), score),
-        scored(Box::new(near), near_score),
-    ])
+    key_or_near(fields, compact, score::NAME, near, score::NAME_NEAR)
 }
 
 /// The most words of a query that are matched: no name comes near it,
 /// and each word is a walk of the index, so a query box of a hundred
 /// one-letter words must not cost a hundred.
 pub const MAX_QUERY_WORDS: usize = 12;
-/// Words longer than this are matched exactly: no name has one, and a typo
-/// automaton over a long word walks much of the term dictionary.
-const MAX_TYPO_WORD: usize = 32;
 /// Whole names (their words run together) longer than this are matched
 /// exactly, for the same reason.
 const MAX_TYPO_NAME: usize = 64;
@@ -391,39 +386,6 @@ pub fn query_words(text: &str) -> Vec<String> {
     let mut words = normalise::name(text).tokens;
     words.truncate(MAX_QUERY_WORDS);
     words
-}
-
-/// Short words must be right; longer ones may have one typo, long ones two,
-/// and over-long ones none.
-pub(super) fn typo_allowance(word: &str) -> u8 {
-    match word.chars().count() {
-        0..=3 => 0,
-        4..=7 => 1,
-        8..=MAX_TYPO_WORD => 2,
-        _ => 0,
-    }
-}
-
-/// A term as it is.
-pub(super) fn exact(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-}
-
-/// A query whose every match scores `score`.
-pub(super) fn scored(query: Box<dyn Query>, score: f32) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(query, score))
-}
-
-/// A filter: it adds nothing to the score. A term query would add its BM25,
-/// which moves with the register's word counts and would shift every
-/// score between two pages, so that a cursor skipped or repeated units.
-fn unscored(query: Box<dyn Query>) -> Box<dyn Query> {
-    scored(query, 0.0)
-}
-
-/// Matches any; scores the best of those that match.
-pub(super) fn better_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    Box::new(DisjunctionMaxQuery::new(queries))
 }
 
 /// The text query restricted by every filter given.
@@ -513,14 +475,5 @@ mod tests {
         let words = query_words(&text);
         assert_eq!(words.len(), MAX_QUERY_WORDS);
         assert_eq!(words[0], "w0");
-    }
-
-    #[test]
-    fn over_long_words_get_no_typos() {
-        assert_eq!(typo_allowance("ak"), 0);
-        assert_eq!(typo_allowance("ynam"), 1);
-        assert_eq!(typo_allowance("bereketli"), 2);
-        assert_eq!(typo_allowance(&"a".repeat(MAX_TYPO_WORD)), 2);
-        assert_eq!(typo_allowance(&"a".repeat(MAX_TYPO_WORD + 1)), 0);
     }
 }

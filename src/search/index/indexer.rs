@@ -16,7 +16,7 @@ use tantivy::{DateTime, IndexWriter, Term};
 use super::document::UnitDocument;
 use super::likeness::Trigrams;
 use super::mark::Mark;
-use super::{order, person};
+use super::{keys, person};
 use super::{Fields, SearchError, SearchIndex};
 use crate::background::Background;
 use crate::domain::stat_id::StatId;
@@ -376,7 +376,7 @@ fn tantivy_document(
     let shown = unit.name.as_ref().and(normals.first());
     let words = shown.map_or(0, |normal| normal.tokens.len());
     let alive = unit.status == "active";
-    document.add_u64(fields.tiebreak, order::tiebreak(alive, words, number));
+    document.add_u64(fields.tiebreak, keys::tiebreak(alive, words, number));
     let trigrams = Trigrams::of_words(
         normals
             .iter()
@@ -387,11 +387,11 @@ fn tantivy_document(
     }
     document.add_text(
         fields.sort_name,
-        order::name_key(shown.map(NormalName::key).as_deref(), number),
+        keys::name_key(shown.map(NormalName::key).as_deref(), number),
     );
     document.add_u64(
         fields.sort_registered,
-        order::registered_key(unit.registered, number),
+        keys::registered_key(unit.registered, number),
     );
     if let Some(size_class) = unit.size_class {
         document.add_text(fields.size_class, size_class.as_str());

@@ -18,9 +18,38 @@ use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SearcherGeneration, SegmentReader, Warmer};
 
-use super::facets::FACETS;
-use super::likeness::{self, Trigrams};
-use super::trigrams_field;
+use super::likeness::{self, trigrams_field, Trigrams};
+
+/// A filter whose values are counted.
+pub struct Facet {
+    /// The indexed field counted.
+    pub field: &'static str,
+    /// The name the answer gives it.
+    pub shown: &'static str,
+    /// How many values it may list.
+    pub size: usize,
+}
+
+/// The facets: the [`PUBLIC`] ones first, then the size class, derived from
+/// confidential figures.
+pub const FACETS: [Facet; 7] = [
+    facet("kind", "kind", 10),
+    facet("status", "status", 10),
+    facet("region", "region", 20),
+    facet("legal_form", "legal_form", 100),
+    facet("sector", "sector", 50),
+    // The activity filter takes NACE section letters (21), so the activity
+    // facet counts sections.
+    facet("section", "activity", 30),
+    facet("size_class", "size_class", 10),
+];
+
+/// How many of [`FACETS`] anyone may see.
+pub const PUBLIC: usize = 6;
+
+const fn facet(field: &'static str, shown: &'static str, size: usize) -> Facet {
+    Facet { field, shown, size }
+}
 
 /// How many units found a collector takes together. A unit's row is
 /// usually not in the processor's cache, and between two units found the

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::table::{UnitTable, UnitTables, BATCH};
+use crate::search::index::table::{UnitTable, UnitTables, BATCH, FACETS, PUBLIC};
 
 /// How many units of the answer have each value of a filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -23,37 +23,6 @@ pub struct FacetCount {
     pub value: String,
     /// How many units found have it.
     pub count: u64,
-}
-
-/// A filter whose values are counted.
-pub struct Facet {
-    /// The indexed field counted.
-    pub field: &'static str,
-    /// The name the answer gives it.
-    pub shown: &'static str,
-    /// How many values it may list.
-    pub size: usize,
-}
-
-/// The facets: the [`PUBLIC`] ones first, then the size class, derived from
-/// confidential figures.
-pub const FACETS: [Facet; 7] = [
-    facet("kind", "kind", 10),
-    facet("status", "status", 10),
-    facet("region", "region", 20),
-    facet("legal_form", "legal_form", 100),
-    facet("sector", "sector", 50),
-    // The activity filter takes NACE section letters (21), so the activity
-    // facet counts sections.
-    facet("section", "activity", 30),
-    facet("size_class", "size_class", 10),
-];
-
-/// How many of [`FACETS`] anyone may see.
-pub const PUBLIC: usize = 6;
-
-const fn facet(field: &'static str, shown: &'static str, size: usize) -> Facet {
-    Facet { field, shown, size }
 }
 
 /// Counts the facets of every unit collected.
@@ -250,8 +219,8 @@ mod tests {
             schema.add_text_field(facet.field, STRING | FAST);
         }
         schema.add_u64_field("tiebreak", FAST);
-        for at in 0..crate::search::likeness::WORDS {
-            schema.add_u64_field(&crate::search::trigrams_field(at), FAST);
+        for at in 0..crate::search::index::likeness::WORDS {
+            schema.add_u64_field(&crate::search::index::likeness::trigrams_field(at), FAST);
         }
         let schema = schema.build();
         let index = Index::create_in_ram(schema.clone());

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use super::lists::{Cached, Key, ListCache, Listed};
-use super::word::postings;
+use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::postings::{self, FilterBits};
 
 /// The units whose field holds a value exactly.
 #[derive(Debug, Clone)]
@@ -51,32 +51,8 @@ impl Filter {
     }
 
     fn read(&self, reader: &SegmentReader) -> tantivy::Result<FilterBits> {
-        let mut set = FilterBits {
-            bits: vec![0u64; (reader.max_doc() as usize).div_ceil(64)],
-            count: 0,
-        };
-        for doc in postings(reader, &self.term)? {
-            if let Some(word) = set.bits.get_mut(doc as usize / 64) {
-                *word |= 1 << (doc % 64);
-                set.count += 1;
-            }
-        }
-        Ok(set)
-    }
-}
-
-/// One bit per unit of a segment, set for those that pass.
-#[derive(Debug, Default)]
-pub struct FilterBits {
-    bits: Vec<u64>,
-    /// How many pass.
-    count: u32,
-}
-
-impl FilterBits {
-    /// Its size against the cache's budget, in 4-byte values.
-    pub fn size(&self) -> usize {
-        self.bits.len() * 2
+        let docs = postings::of_term(reader, &self.term)?;
+        Ok(FilterBits::of(&docs, reader.max_doc()))
     }
 }
 
