@@ -321,12 +321,15 @@ mod tests {
             stat_id: StatId::from_unit_number(unit),
             name: Some(format!("unit {unit}")),
             kind: Some("legal_unit".to_owned()),
+            enterprise: None,
+            legal_unit: None,
             status: None,
             region: None,
             activity: None,
             legal_form: None,
             registered: None,
             highlights: Vec::new(),
+            matched: None,
             score: None,
         }
     }

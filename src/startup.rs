@@ -154,6 +154,8 @@ fn similar_names(index: SearchIndex) -> Similar {
             after: None,
             confidential: false,
             complete: false,
+            every_unit: false,
+            reach: None,
         };
         match search::query::search(&index, &request) {
             Ok(hits) => (

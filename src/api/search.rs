@@ -173,11 +173,29 @@ fn validate(params: SearchParams, confidential: bool) -> Result<SearchRequest, A
         after: None,
         confidential,
         complete: false,
+        every_unit: false,
+        reach: None,
     };
     if let Some(cursor) = params.cursor {
-        let decoded = Cursor::decode(&cursor, request.fingerprint())
-            .map_err(|error| ApiError::field(Code::InvalidCursor, "cursor", error.to_string()))?;
+        // A page continues at the reach its first page was answered at.
+        let continued = request
+            .fingerprints()
+            .into_iter()
+            .find_map(|(reach, query)| {
+                Cursor::decode(&cursor, query)
+                    .ok()
+                    .map(|decoded| (reach, decoded))
+            });
+        let (reach, decoded) = match continued {
+            Some(found) => found,
+            None => {
+                let error = Cursor::decode(&cursor, request.fingerprint()).err();
+                let reason = error.map(|error| error.to_string()).unwrap_or_default();
+                return Err(ApiError::field(Code::InvalidCursor, "cursor", reason));
+            }
+        };
         request.after = Some(decoded.position);
+        request.reach = Some(reach);
     }
     Ok(request)
 }

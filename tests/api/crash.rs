@@ -166,6 +166,10 @@ async fn indexed_units(server: &Server, client: &awc::Client, db: &Database) -> 
             .expect("a page of units");
         for hit in body["results"].as_array().expect("results") {
             found.push(hit["stat_id"].as_str().expect("a stat_id").to_owned());
+            // A legal unit's hit holds its one-to-one enterprise too.
+            if let Some(enterprise) = hit["enterprise"].as_str() {
+                found.push(enterprise.to_owned());
+            }
         }
         match body["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),

@@ -23,6 +23,7 @@ mod reconcile;
 mod register;
 mod review;
 mod search;
+mod search_answers;
 mod submission_crash;
 mod submissions;
 mod tokens;

@@ -58,7 +58,8 @@ fn url_encode(query: &str) -> String {
         .join("&")
 }
 
-fn percent(text: &str) -> String {
+/// Percent-encodes a query parameter value.
+pub fn percent(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
@@ -233,12 +234,15 @@ async fn answers_hold_public_attributes_only_whoever_asks() {
         "stat_id",
         "name",
         "kind",
+        "enterprise",
+        "legal_unit",
         "status",
         "region",
         "activity",
         "legal_form",
         "registered",
         "highlights",
+        "matched",
         "score",
     ];
     for key in hit.keys() {
@@ -343,8 +347,13 @@ async fn a_rebuilt_index_holds_every_unit_and_the_register_version() {
         ..SearchRequest::default()
     };
     let hits = query::search(&index, &request("Gulzemin")).expect("search");
-    assert_eq!(hits.len(), 2, "the legal unit and its enterprise");
-    assert!(hits.iter().any(|hit| hit.stat_id == first));
+    assert_eq!(
+        hits.len(),
+        1,
+        "the legal unit and its enterprise, as one hit"
+    );
+    assert_eq!(hits[0].stat_id, first);
+    assert!(hits[0].enterprise.is_some(), "{hits:?}");
     let hits = query::search(&index, &request("Нурлы йол")).expect("search");
     assert!(hits.iter().any(|hit| hit.stat_id == second));
     let unknown = StatId::from_unit_number(999);

@@ -101,6 +101,23 @@ impl UnitDocument {
         }
     }
 
+    /// How complete the record is: how many of its public attributes have a
+    /// value (name, address, region, activity, legal form, sector,
+    /// registration date, an identifier beside the stat_id).
+    pub fn completeness(&self) -> u8 {
+        let given = [
+            self.name.is_some(),
+            self.address.is_some(),
+            self.region.is_some(),
+            self.activity.is_some(),
+            self.legal_form.is_some(),
+            self.sector.is_some(),
+            self.registered.is_some(),
+            self.identifiers.len() > 1,
+        ];
+        given.into_iter().filter(|&has| has).count() as u8
+    }
+
     /// The activity code and every level above it, for filters that take a
     /// subtree: `62.10` gives `62.10`, `62.1` and `62`.
     pub fn activity_levels(&self) -> Vec<String> {

@@ -16,7 +16,7 @@ use tantivy::{DateTime, IndexWriter, Term};
 use super::document::UnitDocument;
 use super::likeness::Trigrams;
 use super::mark::Mark;
-use super::{keys, person};
+use super::{keys, letterwise, person};
 use super::{Fields, SearchError, SearchIndex};
 use crate::background::Background;
 use crate::domain::stat_id::StatId;
@@ -24,6 +24,9 @@ use crate::domain::survivorship::Record;
 use crate::domain::unit::UnitKind;
 use crate::reconcile::normalise::{self, NormalName};
 use crate::store::{reference, units, AnyConnection};
+
+/// The `folded` value of an enterprise that is one with its legal unit.
+pub const FOLDED: &str = "with_legal_unit";
 
 /// Units read from the database per batch.
 const BATCH: i64 = 2_000;
@@ -209,7 +212,17 @@ impl Indexer {
                 .activity_levels()
                 .last()
                 .and_then(|division| sections?.get(division).cloned());
-            let indexed = tantivy_document(&fields, &document, section);
+            let mut indexed = tantivy_document(&fields, &document, section);
+            if let Some(other) = batch.pair_of(id, kind) {
+                indexed.add_u64(fields.pair, other as u64);
+                if kind == UnitKind::Enterprise {
+                    indexed.add_text(fields.folded, FOLDED);
+                } else {
+                    // Found by the enterprise's stat_id too: the hit names it.
+                    let enterprise = StatId::from_unit_number(other).to_string();
+                    indexed.add_text(fields.identifiers, enterprise);
+                }
+            }
             self.writer.add_document(indexed)?;
             written += 1;
         }
@@ -249,9 +262,17 @@ struct Batch {
 impl Batch {
     /// Reads what the documents of these units need: an enterprise shows
     /// its legal units' records, and a legal unit's change re-indexes its
-    /// enterprise.
+    /// enterprise and, through it, the enterprise's other legal units (one
+    /// joining or leaving decides whether the enterprise is one hit with
+    /// its legal unit).
     fn read(conn: &mut AnyConnection, ids: &[i64]) -> Result<Batch, SearchError> {
-        let links = units::enterprise_links(conn, ids)?;
+        let direct = units::enterprise_links(conn, ids)?;
+        let mut enterprises: Vec<i64> = direct.iter().map(|(_, enterprise)| *enterprise).collect();
+        enterprises.sort_unstable();
+        enterprises.dedup();
+        let mut links = units::enterprise_links(conn, &enterprises)?;
+        links.sort_unstable();
+        links.dedup();
         let mut all: Vec<i64> = ids.to_vec();
         all.extend(
             links
@@ -270,6 +291,33 @@ impl Batch {
             kinds,
             by_unit,
         })
+    }
+}
+
+impl Batch {
+    /// The other half of a legal unit and its enterprise when each is the
+    /// other's only one.
+    fn pair_of(&self, id: i64, kind: UnitKind) -> Option<i64> {
+        let legal_units_of = |enterprise: i64| {
+            self.links
+                .iter()
+                .filter(move |(_, of)| *of == enterprise)
+                .map(|(legal, _)| *legal)
+        };
+        match kind {
+            UnitKind::Enterprise => {
+                let mut legal = legal_units_of(id);
+                let only = legal.next()?;
+                legal.next().is_none().then_some(only)
+            }
+            UnitKind::LegalUnit => {
+                let mut enterprises = self.links.iter().filter(|(legal, _)| *legal == id);
+                let (_, enterprise) = *enterprises.next()?;
+                let alone = enterprises.next().is_none() && legal_units_of(enterprise).count() == 1;
+                alone.then_some(enterprise)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -339,6 +387,13 @@ fn tantivy_document(
             document.add_text(fields.names, loans.join(" "));
         }
     }
+    // `Consulting` typed in Cyrillic letter by letter (`Цонсултинг`).
+    for (name, normal) in unit.names.iter().zip(&normals) {
+        let typed = letterwise::spellings(name, &normal.tokens);
+        if !typed.is_empty() {
+            document.add_text(fields.names, typed.join(" "));
+        }
+    }
     // `Orazow A.B.` is found by `Orazow Aman Berdiýewiç` through these keys.
     let words: Vec<&[String]> = normals.iter().map(|n| n.tokens.as_slice()).collect();
     for key in person::keys(&words) {
@@ -376,7 +431,8 @@ fn tantivy_document(
     let shown = unit.name.as_ref().and(normals.first());
     let words = shown.map_or(0, |normal| normal.tokens.len());
     let alive = unit.status == "active";
-    document.add_u64(fields.tiebreak, keys::tiebreak(alive, words, number));
+    let tiebreak = keys::tiebreak(alive, unit.completeness(), words, number);
+    document.add_u64(fields.tiebreak, tiebreak);
     let trigrams = Trigrams::of_words(
         normals
             .iter()

@@ -23,10 +23,12 @@ pub fn registered_key(registered: Option<NaiveDate>, unit: u64) -> u64 {
 }
 
 /// Packs what breaks ties of relevance into one fast field, so that ranking
-/// reads one column per matching unit, not three: 1 bit alive, 8 bits of
-/// name length, 40 bits of unit number.
-pub fn tiebreak(alive: bool, words: usize, unit: u64) -> u64 {
-    (u64::from(alive) << 48) | ((words.min(255) as u64) << 40) | (unit & UNIT_BITS)
+/// reads one column per matching unit, not four: 1 bit alive, 4 bits of
+/// how complete the record is, 8 bits of name length, 40 bits of unit
+/// number, from the highest.
+pub fn tiebreak(alive: bool, complete: u8, words: usize, unit: u64) -> u64 {
+    let standing = (u64::from(alive) << 4) | u64::from(complete.min(15));
+    (standing << 48) | ((words.min(255) as u64) << 40) | (unit & UNIT_BITS)
 }
 
 /// The bits of `tiebreak` holding the unit number.

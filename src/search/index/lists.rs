@@ -55,6 +55,8 @@ pub enum Listed {
     Word,
     /// The units that hold a filter value (`word`) in `field`.
     Filter,
+    /// The units whose whole name is like `word`, letter by letter, scored.
+    Letters,
 }
 
 /// A cached list.

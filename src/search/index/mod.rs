@@ -5,6 +5,7 @@
 pub mod document;
 pub mod indexer;
 pub mod keys;
+pub mod letterwise;
 pub mod likeness;
 pub mod lists;
 pub mod mark;
@@ -200,6 +201,12 @@ pub struct Fields {
     pub shown_name: Field,
     /// The activity code shown, stored for the answer.
     pub shown_activity: Field,
+    /// The unit number of the other half of a legal unit and its one-to-one
+    /// enterprise, stored for the answer.
+    pub pair: Field,
+    /// `indexer::FOLDED` on an enterprise that is one with its legal unit:
+    /// a search without `kind` shows it within the legal unit's hit.
+    pub folded: Field,
 }
 
 impl Fields {
@@ -231,6 +238,8 @@ impl Fields {
             sort_registered: field("sort_registered")?,
             shown_name: field("shown_name")?,
             shown_activity: field("shown_activity")?,
+            pair: field("pair")?,
+            folded: field("folded")?,
         })
     }
 }
@@ -259,5 +268,7 @@ pub(crate) fn schema() -> Schema {
     builder.add_u64_field("sort_registered", INDEXED | FAST);
     builder.add_text_field("shown_name", STORED);
     builder.add_text_field("shown_activity", STORED);
+    builder.add_u64_field("pair", STORED);
+    builder.add_text_field("folded", STRING);
     builder.build()
 }

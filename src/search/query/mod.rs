@@ -7,26 +7,24 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tantivy::collector::Count;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery};
-use tantivy::schema::{TantivyDocument, Value};
 use tantivy::{DocAddress, Term};
 
-use crate::domain::stat_id::StatId;
 use crate::reconcile::normalise;
 use crate::search::index::indexer;
 use crate::search::index::lists::ListCache;
 use crate::search::rank::cursor::Cursor;
 use crate::search::rank::facets::{FacetCount, FacetCounter};
 use crate::search::rank::order::{self, Position, Sort};
-use crate::search::rank::score;
+use crate::search::rank::score::{self, Reach};
 use crate::search::rank::top;
 use crate::search::{Fields, SearchError, SearchIndex};
 use clause::{exact, key_or_near, scored, unscored};
 use filter::Filter;
-use highlight::Span;
+pub use hits::Hit;
+use letters::Letters;
 use most_words::MostWords;
 use spellings::Spellings;
 use word::Word;
@@ -34,6 +32,8 @@ use word::Word;
 pub mod clause;
 pub mod filter;
 pub mod highlight;
+pub mod hits;
+pub mod letters;
 pub mod most_words;
 pub mod page;
 pub mod person;
@@ -61,9 +61,49 @@ pub struct SearchRequest {
     /// The text is a whole name, not one being typed: its last word is not
     /// also read as the start of a longer one (reconciliation's names).
     pub complete: bool,
+    /// Every unit is its own hit, even a legal unit and its one-to-one
+    /// enterprise (exports); otherwise they are one hit unless `kind` is given.
+    pub every_unit: bool,
+    /// How far the search goes (a cursor's page continues its first page's
+    /// reach); from the first step on when none.
+    pub reach: Option<Reach>,
 }
 
 impl SearchRequest {
+    /// What identifies the query across pages at each reach: a cursor
+    /// carries the one its first page was answered at.
+    pub fn fingerprints(&self) -> [(Reach, u64); 3] {
+        let first = self.fingerprint();
+        Reach::ALL.map(|reach| match reach {
+            Reach::Words => (reach, first),
+            // Reaches beyond the first page's usual one.
+            _ => (reach, first.rotate_left(8) ^ u64::from(reach.number())),
+        })
+    }
+
+    /// The fingerprint at the reach the search was answered at.
+    fn fingerprint_at(&self, reach: Reach) -> u64 {
+        let all = self.fingerprints();
+        all.iter()
+            .find(|(at, _)| *at == reach)
+            .map_or(all[0].1, |(_, fingerprint)| *fingerprint)
+    }
+
+    /// Whether a legal unit and its one-to-one enterprise are one hit.
+    fn one_hit_per_firm(&self) -> bool {
+        !self.every_unit && self.filters.kind.is_none()
+    }
+
+    /// The reaches to try, in order.
+    fn reaches(&self) -> &'static [Reach] {
+        match self.reach {
+            None | Some(Reach::Words) if self.after.is_none() => &Reach::ALL,
+            None | Some(Reach::Words) => &Reach::ALL[..1],
+            Some(Reach::SomeWords) => &Reach::ALL[1..2],
+            Some(Reach::Letters) => &Reach::ALL[2..],
+        }
+    }
+
     /// What identifies the query across pages: its words, filters and order.
     /// The limit may change from page to page.
     pub fn fingerprint(&self) -> u64 {
@@ -116,35 +156,8 @@ pub struct Filters {
     pub registered_to: Option<NaiveDate>,
 }
 
-/// One unit found.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Hit {
-    /// The unit.
-    #[schema(value_type = String)]
-    pub stat_id: StatId,
-    /// The name shown.
-    pub name: Option<String>,
-    /// Unit kind.
-    pub kind: Option<String>,
-    /// Legal status.
-    pub status: Option<String>,
-    /// Region code.
-    pub region: Option<String>,
-    /// NACE code.
-    pub activity: Option<String>,
-    /// Legal form code.
-    pub legal_form: Option<String>,
-    /// Registration date.
-    pub registered: Option<NaiveDate>,
-    /// The parts of `name` the query matched, in characters from its start.
-    pub highlights: Vec<Span>,
-    /// Relevance: higher is better; only the order means anything. Absent
-    /// when sorting by name or date.
-    pub score: Option<f32>,
-}
-
 /// A search's answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Found {
     /// How many units match in all.
     pub total: u64,
@@ -158,14 +171,38 @@ pub struct Found {
 }
 
 /// Runs a search: one page of results, the total, and facet counts over
-/// everything that matches.
+/// everything that matches. When nothing matches every word, it reaches
+/// further step by step (`score::Reach`) rather than answer an empty page.
 pub fn search_with_facets(
     index: &SearchIndex,
     request: &SearchRequest,
 ) -> Result<Found, SearchError> {
     let searcher = index.reader().searcher();
     let words = query_words(&request.text);
-    let query = request_query(index, request, &words);
+    let reaches = request.reaches();
+    let mut found = Found::default();
+    for (at, &reach) in reaches.iter().enumerate() {
+        let Some(query) = request_query(index, request, &words, reach) else {
+            continue;
+        };
+        found = search_at(index, &searcher, request, &words, query, reach)?;
+        let last = at + 1 == reaches.len();
+        if found.total > 0 || last || request.text.trim().is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(found)
+}
+
+/// One search at one reach.
+fn search_at(
+    index: &SearchIndex,
+    searcher: &tantivy::Searcher,
+    request: &SearchRequest,
+    words: &[String],
+    query: Box<dyn Query>,
+    reach: Reach,
+) -> Result<Found, SearchError> {
     let facets = FacetCounter::new(request.confidential, index.tables());
     // One more than asked, to know whether another page follows.
     let wanted = request.limit.clamp(1, MAX_LIMIT) + 1;
@@ -173,25 +210,17 @@ pub fn search_with_facets(
         // The usual case in one pass: the relevance cursor filters inside the collector.
         (Sort::Relevance, after) => {
             let after = order::relevance_after(after.as_ref());
-            let top = top::by_relevance(wanted, &words, after, index.tables());
+            let top = top::by_relevance(wanted, words, after, index.tables());
             let (top, total, counted) = searcher.search(&query, &(top, Count, facets))?;
             (order::relevance_page(top), total, counted)
         }
         (sort, after) => {
             let (total, counted) = searcher.search(&query, &(Count, facets))?;
-            let page = page::by_key(
-                &searcher,
-                index,
-                query,
-                sort,
-                after.as_ref(),
-                wanted,
-                &words,
-            )?;
+            let page = page::by_key(searcher, index, query, sort, after.as_ref(), wanted, words)?;
             (page, total, counted)
         }
     };
-    let (hits, next) = into_page(index, &searcher, request, &words, page)?;
+    let (hits, next) = into_page(index, searcher, request, words, page, reach)?;
     Ok(Found {
         total: total as u64,
         hits,
@@ -211,9 +240,12 @@ pub fn matching_units(
     let words = query_words(text);
     let request = SearchRequest {
         text: text.to_owned(),
+        every_unit: true,
         ..SearchRequest::default()
     };
-    let query = request_query(index, &request, &words);
+    let Some(query) = request_query(index, &request, &words, Reach::Words) else {
+        return Ok(Some(Vec::new()));
+    };
     if searcher.search(&query, &Count)? > cap {
         return Ok(None);
     }
@@ -231,14 +263,23 @@ pub fn matching_units(
     Ok(Some(units))
 }
 
-/// Runs a search for suggestions: the best few by relevance, no counts.
+/// Runs a search for suggestions: the best few by relevance, no counts,
+/// reaching further like [`search_with_facets`] when nothing matches.
 pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, SearchError> {
     let searcher = index.reader().searcher();
     let words = query_words(&request.text);
     let limit = request.limit.clamp(1, MAX_LIMIT);
-    let collector = top::by_relevance(limit, &words, None, index.tables());
-    let top = searcher.search(&request_query(index, request, &words), &collector)?;
-    load_hits(index, &searcher, &words, order::relevance_page(top))
+    for &reach in &Reach::ALL {
+        let Some(query) = request_query(index, request, &words, reach) else {
+            continue;
+        };
+        let collector = top::by_relevance(limit, &words, None, index.tables());
+        let top = searcher.search(&query, &collector)?;
+        if !top.is_empty() {
+            return hits::load(index, &searcher, &words, order::relevance_page(top), reach);
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// The units holding an identifier (stat_id, tin or reg_number) exactly,
@@ -258,10 +299,12 @@ pub fn by_identifier(
         index.lists(),
         scored(exact(term), score::IDENTIFIER),
         filters,
+        false,
     );
     let collector = top::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
     let top = searcher.search(&query, &collector)?;
-    load_hits(index, &searcher, &[], order::relevance_page(top))
+    let page = order::relevance_page(top);
+    hits::load(index, &searcher, &[], page, Reach::Words)
 }
 
 /// The page's hits, and a cursor after its last one when more follow.
@@ -271,82 +314,86 @@ fn into_page(
     request: &SearchRequest,
     words: &[String],
     mut page: Vec<(Position, DocAddress)>,
+    reach: Reach,
 ) -> Result<(Vec<Hit>, Option<Cursor>), SearchError> {
     let limit = request.limit.clamp(1, MAX_LIMIT);
     let more = page.len() > limit;
     page.truncate(limit);
     let next = match page.last() {
         Some((position, _)) if more => Some(Cursor {
-            query: request.fingerprint(),
+            query: request.fingerprint_at(reach),
             position: position.clone(),
         }),
         _ => None,
     };
-    Ok((load_hits(index, searcher, words, page)?, next))
+    Ok((hits::load(index, searcher, words, page, reach)?, next))
 }
 
-/// The query box (its text and its folded `words`) restricted by the filters.
-fn request_query(index: &SearchIndex, request: &SearchRequest, words: &[String]) -> Box<dyn Query> {
-    let fields = index.fields();
-    let text = text_query(fields, index.lists(), request, words);
-    with_filters(fields, index.lists(), text, &request.filters)
-}
-
-/// The stored attributes of the documents found, in their order.
-fn load_hits(
+/// The query box (its text and its folded `words`) at a reach, restricted
+/// by the filters; none when the reach has nothing to try.
+fn request_query(
     index: &SearchIndex,
-    searcher: &tantivy::Searcher,
+    request: &SearchRequest,
     words: &[String],
-    page: Vec<(Position, DocAddress)>,
-) -> Result<Vec<Hit>, SearchError> {
-    page.into_iter()
-        .map(|(position, address)| {
-            let document: TantivyDocument = searcher.doc(address)?;
-            let score = match position {
-                Position::Relevance(relevance) => Some(relevance.score),
-                _ => None,
-            };
-            Ok(hit(index.fields(), &document, words, score))
-        })
-        .collect()
+    reach: Reach,
+) -> Option<Box<dyn Query>> {
+    let fields = index.fields();
+    let text = text_query(fields, index.lists(), request, words, reach)?;
+    let fold = request.one_hit_per_firm();
+    Some(with_filters(
+        fields,
+        index.lists(),
+        text,
+        &request.filters,
+        fold,
+    ))
 }
 
-/// The query box: name words (each may carry a typo; the last may be
-/// unfinished), the whole name exactly, or an identifier.
+/// The query box at a reach (`score::Reach`):
+/// - every word (from three, all but one), each within its typo allowance
+///   and the last perhaps unfinished; or the whole name, exactly or within
+///   one typo; or a person's keys; or an identifier;
+/// - then at least one word, short ones with a wider allowance;
+/// - then whole names alike letter by letter.
 ///
-/// Every clause scores a constant, so a unit's score depends on the query
-/// and the unit alone, never on how common a word is in the register: a
-/// relevance cursor then holds however the register changes. An exact
-/// identifier outranks an exact whole name, which outranks matching words.
+/// What each clause scores is `rank::score`'s.
 fn text_query(
     fields: &Fields,
     lists: &Arc<ListCache>,
     request: &SearchRequest,
     words: &[String],
-) -> Box<dyn Query> {
+    reach: Reach,
+) -> Option<Box<dyn Query>> {
     let text = request.text.as_str();
     if words.is_empty() && text.trim().is_empty() {
-        return Box::new(AllQuery);
+        return (reach == Reach::Words).then(|| Box::new(AllQuery) as Box<dyn Query>);
+    }
+    if reach == Reach::Letters {
+        let letters = Letters::new(fields, &words.concat(), lists);
+        return (!words.is_empty()).then(|| Box::new(letters) as Box<dyn Query>);
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let identifier = Term::from_field_text(fields.identifiers, text.trim());
     clauses.push((Occur::Should, scored(exact(identifier), score::IDENTIFIER)));
     if !words.is_empty() {
-        // Every word must be found, but in a long query one may be missing.
         let each_word: Vec<Word> = words
             .iter()
             .enumerate()
             .map(|(at, word)| {
                 let typing = at + 1 == words.len() && !request.complete;
-                Word::new(fields, word, typing, lists)
+                let word = Word::new(fields, word, typing, lists);
+                match reach {
+                    Reach::Words => word,
+                    _ => word.wider(),
+                }
             })
             .collect();
-        let all_words: Box<dyn Query> = match each_word.len() {
-            1 => Box::new(each_word[0].clone()),
-            2 => Box::new(MostWords::all(each_word)),
-            _ => Box::new(MostWords::all_but_one(each_word)),
+        let found_words = match (reach, each_word.len()) {
+            (Reach::Words, 1 | 2) => MostWords::all(each_word),
+            (Reach::Words, _) => MostWords::all_but_one(each_word),
+            _ => MostWords::any(each_word),
         };
-        clauses.push((Occur::Should, all_words));
+        clauses.push((Occur::Should, Box::new(found_words)));
         clauses.push((Occur::Should, whole_name(fields, lists, &words.concat())));
         // A person is often registered by surname and initials only: the
         // full name typed must still find them, typo included.
@@ -354,7 +401,7 @@ fn text_query(
             clauses.push((Occur::Should, as_person));
         }
     }
-    Box::new(BooleanQuery::new(clauses))
+    Some(Box::new(BooleanQuery::new(clauses)))
 }
 
 /// The query as a whole name, its words run together: exactly, or
@@ -388,12 +435,15 @@ pub fn query_words(text: &str) -> Vec<String> {
     words
 }
 
-/// The text query restricted by every filter given.
+/// The text query restricted by every filter given and, when `fold`,
+/// without the enterprises that are one with their legal unit (its hit
+/// names them).
 fn with_filters(
     fields: &Fields,
     lists: &Arc<ListCache>,
     text: Box<dyn Query>,
     filters: &Filters,
+    fold: bool,
 ) -> Box<dyn Query> {
     let given = [
         (fields.kind, &filters.kind),
@@ -421,45 +471,14 @@ fn with_filters(
         let range = RangeQuery::new(bound(filters.registered_from), bound(filters.registered_to));
         clauses.push((Occur::Must, unscored(Box::new(range))));
     }
+    if fold {
+        let folded = Term::from_field_text(fields.folded, indexer::FOLDED);
+        clauses.push((Occur::MustNot, Box::new(Filter::new(folded, lists))));
+    }
     if clauses.len() == 1 {
         return clauses.remove(0).1;
     }
     Box::new(BooleanQuery::new(clauses))
-}
-
-fn hit(fields: &Fields, document: &TantivyDocument, words: &[String], score: Option<f32>) -> Hit {
-    let text = |field| {
-        document
-            .get_first(field)
-            .and_then(|value| value.as_str())
-            .map(str::to_owned)
-    };
-    let unit = document
-        .get_first(fields.unit)
-        .and_then(|value| value.as_u64())
-        .unwrap_or_default();
-    let registered = document
-        .get_first(fields.registered)
-        .and_then(|value| value.as_datetime())
-        .and_then(|date| chrono::DateTime::from_timestamp(date.into_timestamp_secs(), 0))
-        .map(|date| date.date_naive());
-    let name = text(fields.shown_name);
-    let highlights = name
-        .as_deref()
-        .map(|name| highlight::spans(name, words))
-        .unwrap_or_default();
-    Hit {
-        stat_id: StatId::from_unit_number(unit as i64),
-        name,
-        kind: text(fields.kind),
-        status: text(fields.status),
-        region: text(fields.region),
-        activity: text(fields.shown_activity),
-        legal_form: text(fields.legal_form),
-        registered,
-        highlights,
-        score,
-    }
 }
 
 #[cfg(test)]

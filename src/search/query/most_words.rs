@@ -20,6 +20,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 
 use super::word::Word;
 use crate::search::index::postings::Walk;
+use crate::search::rank::score::{is_exact, is_in_names, EVERY_WORD, EVERY_WORD_EXACT};
 
 /// Matches the units that have all the words, or all but `may_miss` of them.
 #[derive(Debug, Clone)]
@@ -38,6 +39,12 @@ impl MostWords {
     /// words, every word.
     pub fn all_but_one(words: Vec<Word>) -> MostWords {
         let may_miss = usize::from(words.len() > 1);
+        MostWords { words, may_miss }
+    }
+
+    /// The units that have at least one of the words.
+    pub fn any(words: Vec<Word>) -> MostWords {
+        let may_miss = words.len().saturating_sub(1);
         MostWords { words, may_miss }
     }
 }
@@ -119,9 +126,13 @@ impl MostWordsScorer {
             }
             let mut missing = 0;
             let mut score = 0.0;
+            let (mut every_exact, mut every_in_names) = (true, true);
             for word in &mut self.words {
                 if word.seek(candidate) == candidate {
-                    score += word.score();
+                    let found = word.score();
+                    score += found;
+                    every_exact &= is_exact(found);
+                    every_in_names &= is_in_names(found);
                     continue;
                 }
                 missing += 1;
@@ -131,7 +142,7 @@ impl MostWordsScorer {
             }
             if missing <= self.may_miss {
                 self.doc = candidate;
-                self.score = score;
+                self.score = score + every_word_bonus(missing, every_exact, every_in_names);
                 return candidate;
             }
             self.step_leads_past(candidate);
@@ -154,6 +165,16 @@ impl MostWordsScorer {
                 word.advance();
             }
         }
+    }
+}
+
+/// What a unit that has every word earns on top of the words' scores
+/// (see `rank::score`).
+fn every_word_bonus(missing: usize, every_exact: bool, every_in_names: bool) -> Score {
+    match (missing, every_exact, every_in_names) {
+        (0, true, _) => EVERY_WORD_EXACT + EVERY_WORD,
+        (0, false, true) => EVERY_WORD,
+        _ => 0.0,
     }
 }
 
@@ -248,6 +269,43 @@ mod tests {
         found
     }
 
+    /// The scores less the bonus for every word: a unit that has them all
+    /// earns one of the two bonuses, as its words' scores say.
+    fn without_bonus(
+        found: Vec<(Score, tantivy::DocAddress)>,
+    ) -> Vec<(Score, tantivy::DocAddress)> {
+        found
+            .into_iter()
+            .map(|(score, at)| {
+                let less = if score >= EVERY_WORD_EXACT + EVERY_WORD {
+                    EVERY_WORD_EXACT + EVERY_WORD
+                } else if score >= EVERY_WORD {
+                    EVERY_WORD
+                } else {
+                    0.0
+                };
+                (score - less, at)
+            })
+            .collect()
+    }
+
+    /// The same units with the same scores, but for the rounding of a
+    /// bonus added and taken off again.
+    fn assert_alike(
+        found: Vec<(Score, tantivy::DocAddress)>,
+        expected: &[(Score, tantivy::DocAddress)],
+        label: &str,
+    ) {
+        assert_eq!(found.len(), expected.len(), "{label}");
+        for ((score, at), (expected_score, expected_at)) in found.iter().zip(expected) {
+            assert_eq!(at, expected_at, "{label}");
+            assert!(
+                (score - expected_score).abs() < 1e-3,
+                "{label}: {score} vs {expected_score}"
+            );
+        }
+    }
+
     /// The same documents and scores as tantivy's own boolean queries over
     /// the same words: all of them, or all but one; alone, and behind a
     /// filter (which jumps the walk forward).
@@ -299,15 +357,16 @@ mod tests {
                 // Only every word of a query with a word no unit has finds nothing.
                 let finds_nothing = what == "all" && query_words.contains(&"missing");
                 assert_eq!(expected_found.is_empty(), finds_nothing, "{label}");
-                assert_eq!(found(&searcher, &ours), expected_found, "{label}");
+                assert_alike(
+                    without_bonus(found(&searcher, &ours)),
+                    &expected_found,
+                    &label,
+                );
                 let counted = searcher.search(&ours, &tantivy::collector::Count).unwrap();
                 assert_eq!(counted, expected_found.len(), "{label}");
                 let behind = found(&searcher, &filtered(Box::new(ours)));
-                assert_eq!(
-                    behind,
-                    found(&searcher, &filtered(Box::new(expected))),
-                    "{label}, filtered"
-                );
+                let expected_behind = found(&searcher, &filtered(Box::new(expected)));
+                assert_alike(without_bonus(behind), &expected_behind, &label);
             }
         }
     }

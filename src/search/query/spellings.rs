@@ -88,6 +88,24 @@ impl Spellings {
     /// The sorted doc ids of the segment that hold a spelling, read from
     /// the index each time.
     pub(super) fn read_docs(&self, reader: &SegmentReader) -> tantivy::Result<Vec<DocId>> {
+        let mut docs = self
+            .read_by_distance(reader)?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        docs.sort_unstable();
+        docs.dedup();
+        Ok(docs)
+    }
+
+    /// The sorted doc ids of the segment that hold a spelling, by how far
+    /// the spelling is: `[one edit, two edits, completions]` (a word both one
+    /// edit off and begun by the query counts as the edit).
+    pub(super) fn read_by_distance(
+        &self,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<[Vec<DocId>; 3]> {
+        let edits = automaton_builder(self.typos).build_dfa(&self.word);
         let automaton = Automaton {
             fixed: &self.word.as_bytes()[..self.fixed],
             typos: automaton_builder(self.typos).build_dfa(&self.word),
@@ -97,18 +115,25 @@ impl Spellings {
         };
         let inverted = reader.inverted_index(self.field)?;
         let mut stream = inverted.terms().search(automaton).into_stream()?;
-        let mut docs = Vec::new();
+        let mut lists: [Vec<DocId>; 3] = Default::default();
         while stream.advance() {
             if stream.key() == self.word.as_bytes() {
                 continue;
             }
+            let at = match edits.eval(stream.key()) {
+                Distance::Exact(1) => 0,
+                Distance::Exact(2) => 1,
+                _ => 2,
+            };
             let found = inverted
                 .read_block_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-            postings::append(found, &mut docs);
+            postings::append(found, &mut lists[at]);
         }
-        docs.sort_unstable();
-        docs.dedup();
-        Ok(docs)
+        for docs in &mut lists {
+            docs.sort_unstable();
+            docs.dedup();
+        }
+        Ok(lists)
     }
 }
 

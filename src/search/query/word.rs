@@ -18,7 +18,7 @@ use super::spellings::Spellings;
 use crate::search::index::lists::{Cached, Key, ListCache, Listed};
 use crate::search::index::postings::{self, ScoredDocs, Walk};
 use crate::search::rank::score::{
-    typo_allowance, ADDRESS, SPELLING, WORD, WORD_LAST, WORD_OF_SPELLINGS,
+    spelling, typo_allowance, wider_allowance, ADDRESS, COMPLETION, WORD,
 };
 use crate::search::Fields;
 
@@ -29,6 +29,7 @@ pub struct Word {
     fields: Fields,
     word: String,
     last: bool,
+    typos: u8,
     cache: Arc<ListCache>,
 }
 
@@ -39,8 +40,15 @@ impl Word {
             fields: *fields,
             word: word.to_owned(),
             last,
+            typos: typo_allowance(word),
             cache: cache.clone(),
         }
+    }
+
+    /// The same word with the fallback's wider typo allowance.
+    pub fn wider(mut self) -> Word {
+        self.typos = wider_allowance(&self.word);
+        self
     }
 
     /// The word's units in the segment, walked as a scorer.
@@ -49,12 +57,11 @@ impl Word {
     }
 
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
-        let typos = typo_allowance(&self.word);
         let key = Key {
             segment: reader.segment_id(),
             field: self.fields.names,
             word: self.word.clone(),
-            typos,
+            typos: self.typos,
             prefix: self.last,
             fixed: 0,
             listed: Listed::Word,
@@ -62,33 +69,35 @@ impl Word {
         if let Some(Cached::Scored(list)) = self.cache.get(&key) {
             return Ok(list);
         }
-        let list = Arc::new(self.read(reader, typos)?);
+        let list = Arc::new(self.read(reader)?);
         self.cache.put(key, Cached::Scored(list.clone()));
         Ok(list)
     }
 
-    /// Reads and merges the word's three lists; `typos` is its allowance.
-    fn read(&self, reader: &SegmentReader, typos: u8) -> tantivy::Result<ScoredDocs> {
+    /// Reads and merges the word's lists: as it is, each kind of spelling,
+    /// and the address.
+    fn read(&self, reader: &SegmentReader) -> tantivy::Result<ScoredDocs> {
         let names = Term::from_field_text(self.fields.names, &self.word);
         let address = Term::from_field_text(self.fields.address, &self.word);
         let in_names = postings::of_term(reader, &names)?;
         let in_address = postings::of_term(reader, &address)?;
-        let takes_spellings = typos > 0 || self.last;
-        let (exact, spelt) = if takes_spellings {
-            let others =
-                Spellings::new(self.fields.names, &self.word, typos, self.last, &self.cache);
-            let exact = if typos > 0 && self.last {
-                WORD_LAST
-            } else {
-                WORD_OF_SPELLINGS
-            };
-            (exact, others.read_docs(reader)?)
+        let [one_edit, two_edits, completions] = if self.typos > 0 || self.last {
+            Spellings::new(
+                self.fields.names,
+                &self.word,
+                self.typos,
+                self.last,
+                &self.cache,
+            )
+            .read_by_distance(reader)?
         } else {
-            (WORD, Vec::new())
+            Default::default()
         };
         Ok(postings::merge(&[
-            (in_names.as_slice(), exact, false),
-            (spelt.as_slice(), SPELLING, false),
+            (in_names.as_slice(), WORD, false),
+            (one_edit.as_slice(), spelling(1), false),
+            (two_edits.as_slice(), spelling(2), false),
+            (completions.as_slice(), COMPLETION, false),
             (in_address.as_slice(), ADDRESS, true),
         ]))
     }

@@ -36,7 +36,7 @@ impl Cursor {
             Position::Relevance(r) => format!(
                 "r|{:08x}.{}.{}.{}",
                 r.score.to_bits(),
-                r.alive,
+                r.standing,
                 r.length_gap,
                 r.unit
             ),
@@ -83,7 +83,7 @@ fn parse_relevance(key: &str) -> Option<Relevance> {
     let mut number = || parts.next()?.parse::<u64>().ok();
     let relevance = Relevance {
         score,
-        alive: number()?,
+        standing: number()?,
         length_gap: number()?,
         unit: number()?,
     };
@@ -99,7 +99,7 @@ mod tests {
         let positions = [
             Position::Relevance(Relevance {
                 score: 12.5,
-                alive: 1,
+                standing: 17,
                 length_gap: 3,
                 unit: 100_000_011,
             }),

@@ -46,14 +46,14 @@ pub enum Position {
 }
 
 /// A unit's relevance to one query, with the tie-breaks that make it total:
-/// active before dead, a name as long as the query before longer or shorter
-/// ones, lower unit number first.
+/// active before dead, more complete records before sparse ones, a name as
+/// long as the query before longer or shorter ones, lower unit number first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Relevance {
     /// The query's score: a sum of constants, the same on every page.
     pub score: Score,
-    /// 1 for an active unit.
-    pub alive: u64,
+    /// 16 for an active unit, plus how complete its record is (0 to 15).
+    pub standing: u64,
     /// How many words the shown name has more or fewer than the query.
     pub length_gap: u64,
     /// The unit number.
@@ -66,7 +66,7 @@ impl Relevance {
     pub fn of(score: Score, tiebreak: u64, query_words: u64) -> Relevance {
         Relevance {
             score,
-            alive: tiebreak >> 48,
+            standing: tiebreak >> 48,
             length_gap: ((tiebreak >> 40) & 0xff).abs_diff(query_words),
             unit: tiebreak & UNIT_BITS,
         }
@@ -76,7 +76,7 @@ impl Relevance {
     pub fn rank_cmp(&self, other: &Relevance) -> Ordering {
         self.score
             .total_cmp(&other.score)
-            .then(self.alive.cmp(&other.alive))
+            .then(self.standing.cmp(&other.standing))
             .then(other.length_gap.cmp(&self.length_gap))
             .then(other.unit.cmp(&self.unit))
     }
@@ -109,10 +109,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relevance_ranks_score_then_living_then_names_as_long_as_the_query_then_low_numbers() {
-        let key = |score, alive, length_gap, unit| Relevance {
+    fn relevance_ranks_score_then_standing_then_names_as_long_as_the_query_then_low_numbers() {
+        let key = |score, standing, length_gap, unit| Relevance {
             score,
-            alive,
+            standing,
             length_gap,
             unit,
         };

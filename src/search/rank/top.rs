@@ -247,7 +247,12 @@ mod tests {
                 let spread = n.wrapping_mul(2_654_435_761) >> 7;
                 Unit {
                     score: (spread % 4) as f32 * 0.5,
-                    tiebreak: tiebreak(spread % 3 != 0, (spread % 5) as usize, 1000 + n),
+                    tiebreak: tiebreak(
+                        spread % 3 != 0,
+                        (spread % 2) as u8,
+                        (spread % 5) as usize,
+                        1000 + n,
+                    ),
                     names: names[(spread % 7 % 5) as usize],
                 }
             })
