@@ -218,3 +218,39 @@ async fn among_equals_active_and_complete_records_come_first() {
         "{found:?}"
     );
 }
+
+#[actix_web::test]
+async fn an_approximate_answer_pages_on_at_the_reach_its_first_page_took() {
+    let app = spawn_app().await;
+    let mut units = Vec::new();
+    for at in 0..12 {
+        let name = format!("«Merkezi {}» HJ", ["Altyn", "Gök", "Ýaşyl"][at % 3]);
+        let (unit, _) = app
+            .legal_unit(justice(&format!("J24000{at:02}"), &name, "2015-01-01"))
+            .await;
+        units.push(unit.to_string());
+    }
+    indexed(&app).await;
+
+    // No unit has `Qwrtx`: every word cannot match, any word can.
+    let mut seen = Vec::new();
+    let mut query = format!("q={}&limit=5", percent("Qwrtx merkezi"));
+    for _ in 0..5 {
+        let body = answer(&app, &query).await;
+        assert_eq!(body["total"], 12, "{body}");
+        for hit in body["results"].as_array().expect("results") {
+            assert_eq!(hit["matched"], "some_words", "{hit}");
+            seen.push(hit["stat_id"].as_str().expect("stat_id").to_owned());
+        }
+        let Some(cursor) = body["next_cursor"].as_str() else {
+            break;
+        };
+        query = format!("q={}&limit=5&cursor={cursor}", percent("Qwrtx merkezi"));
+    }
+    seen.sort();
+    units.sort();
+    assert_eq!(seen, units, "every unit once, over three pages");
+    // Without query text there is nothing to say of how a unit matched.
+    let body = answer(&app, "kind=legal_unit&limit=1").await;
+    assert!(body["results"][0]["matched"].is_null(), "{body}");
+}

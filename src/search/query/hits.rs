@@ -43,7 +43,7 @@ pub struct Hit {
     pub highlights: Vec<Span>,
     /// How the unit matched the query: `identifier`, `name`, `words` and
     /// `spelling` are matches; `some_words` and `letters` are approximate.
-    /// Absent when there is no query text.
+    /// Null without query text, and for matches sorted by name or date.
     pub matched: Option<Matched>,
     /// Relevance: higher is better; only the order means anything. Absent
     /// when sorting by name or date.
@@ -51,13 +51,13 @@ pub struct Hit {
 }
 
 /// The stored attributes of the documents found, in their order; `reach`
-/// is how far the search went to find them.
+/// is how far the search went to find them, none without query text.
 pub fn load(
     index: &SearchIndex,
     searcher: &tantivy::Searcher,
     words: &[String],
     page: Vec<(Position, DocAddress)>,
-    reach: Reach,
+    reach: Option<Reach>,
 ) -> Result<Vec<Hit>, SearchError> {
     page.into_iter()
         .map(|(position, address)| {
@@ -66,10 +66,11 @@ pub fn load(
                 Position::Relevance(relevance) => Some(relevance.score),
                 _ => None,
             };
-            let matched = match (score, words.is_empty()) {
-                (Some(score), _) => Some(Matched::of(score, reach)),
-                (None, false) => Some(Matched::of(0.0, reach)).filter(|_| reach != Reach::Words),
-                (None, true) => None,
+            let matched = match (reach, score) {
+                (None, _) | (Some(Reach::Words), None) => None,
+                // Sorted by name or date: an approximate page still says so.
+                (Some(reach), None) => Some(Matched::of(0.0, reach)),
+                (Some(reach), Some(score)) => Some(Matched::of(score, reach)),
             };
             Ok(hit(index.fields(), &document, words, score, matched))
         })

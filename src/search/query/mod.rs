@@ -89,6 +89,11 @@ impl SearchRequest {
             .map_or(all[0].1, |(_, fingerprint)| *fingerprint)
     }
 
+    /// The reach its hits say they were found at: none without query text.
+    fn reach_shown(&self, reach: Reach) -> Option<Reach> {
+        (!self.text.trim().is_empty()).then_some(reach)
+    }
+
     /// Whether a legal unit and its one-to-one enterprise are one hit.
     fn one_hit_per_firm(&self) -> bool {
         !self.every_unit && self.filters.kind.is_none()
@@ -276,7 +281,8 @@ pub fn search(index: &SearchIndex, request: &SearchRequest) -> Result<Vec<Hit>, 
         let collector = top::by_relevance(limit, &words, None, index.tables());
         let top = searcher.search(&query, &collector)?;
         if !top.is_empty() {
-            return hits::load(index, &searcher, &words, order::relevance_page(top), reach);
+            let page = order::relevance_page(top);
+            return hits::load(index, &searcher, &words, page, request.reach_shown(reach));
         }
     }
     Ok(Vec::new())
@@ -304,7 +310,7 @@ pub fn by_identifier(
     let collector = top::by_relevance(limit.clamp(1, MAX_LIMIT), &[], None, index.tables());
     let top = searcher.search(&query, &collector)?;
     let page = order::relevance_page(top);
-    hits::load(index, &searcher, &[], page, Reach::Words)
+    hits::load(index, &searcher, &[], page, Some(Reach::Words))
 }
 
 /// The page's hits, and a cursor after its last one when more follow.
@@ -326,7 +332,8 @@ fn into_page(
         }),
         _ => None,
     };
-    Ok((hits::load(index, searcher, words, page, reach)?, next))
+    let hits = hits::load(index, searcher, words, page, request.reach_shown(reach))?;
+    Ok((hits, next))
 }
 
 /// The query box (its text and its folded `words`) at a reach, restricted
