@@ -1275,6 +1275,12 @@ pub fn to_russian(text: &str) -> String {
         .join(" ")
 }
 
+/// Whether a word is one of the loan words (`Group`, `Engineering`), as the
+/// canonical name writes it (for other benches' query writers).
+pub fn is_loan(word: &str) -> bool {
+    LOANS.iter().any(|(latin, _)| *latin == word)
+}
+
 /// A letter in lower case (for other benches' query writers too).
 pub fn lower_letter(c: char) -> char {
     lower(c)
