@@ -171,8 +171,8 @@ impl Settings {
 
 fn main() {
     let settings = Settings::from_env();
-    let folder = tempfile::tempdir().expect("a temporary folder");
-    let root = settings.reuse.as_deref().unwrap_or(folder.path());
+    let (_folder, root) = workspace(&settings);
+    let root = root.as_path();
     let data = root.join("data");
 
     match &settings.reuse {
@@ -218,9 +218,27 @@ fn main() {
         }
         None => println!("pg_trgm: skipped (set BENCH_PG_URL to compare)"),
     }
-    if settings.keep {
-        println!("kept {}", folder.keep().display());
+    if settings.keep && settings.reuse.is_none() {
+        println!("kept {} (give it as BENCH_REUSE)", root.display());
     }
+}
+
+/// The folder the run works in: the one `BENCH_REUSE` names, else a new
+/// temporary one (deleted when the first value drops), which `BENCH_KEEP=1`
+/// keeps from the start, so that a run that fails after the loads still
+/// leaves them to reuse.
+fn workspace(settings: &Settings) -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+    if let Some(kept) = &settings.reuse {
+        return (None, kept.clone());
+    }
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    if settings.keep {
+        let path = folder.keep();
+        println!("keeping {}", path.display());
+        return (None, path);
+    }
+    let path = folder.path().to_owned();
+    (Some(folder), path)
 }
 
 // ---------------------------------------------------------------------------
