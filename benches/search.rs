@@ -190,6 +190,11 @@ fn main() {
         names: name_frequencies(&entities, &mut conn, &legal),
         links: Links::read(&mut conn),
     };
+    let (enterprises, one_to_one) = register.links.counts();
+    println!(
+        "enterprise links: {enterprises} enterprises, {one_to_one} of them with one legal unit \
+         (a page listing both lists one firm twice)"
+    );
     let set = QuerySet::build(&entities, &assigned, &legal, &mut conn, &settings);
     drop(conn);
 
