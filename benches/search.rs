@@ -454,9 +454,6 @@ struct Query {
     /// key than the clean name itself: the script costs an edit before the
     /// error does.
     folds_apart: bool,
-    /// The query folds to the clean name's key (a letter-by-letter loan word
-    /// that folds like its Latin spelling).
-    folds_like_clean: bool,
     /// No name the register holds for the unit normalises to the clean
     /// name's key (the sources only ever wrote it otherwise).
     name_unknown: bool,
@@ -740,7 +737,8 @@ impl Misspelt {
             Label::LetterByLetter => (queries::letter_by_letter(clean)?, None),
         };
         // A loan word typed letter by letter that folds like Russian's
-        // spelling of it (`Медиа`) is no error at all.
+        // spelling of it (`Медиа`), or like the Latin one, which the index
+        // maps Russian's to (`Гроуп`, `Групп` and `Group`), is no error at all.
         (key(&typed) != written_key).then_some(Misspelt {
             script,
             written,
@@ -779,7 +777,6 @@ impl Query {
         Some(Query {
             label,
             reachable: within_typo_budget(&normalise::name(&text).tokens, &unit_keys),
-            folds_like_clean: key(&misspelt.typed) == clean_key,
             text,
             unit: document.stat_id.unit_number(),
             expected: document.stat_id.to_string(),
@@ -1163,7 +1160,7 @@ impl std::fmt::Display for Quality {
 /// table showed that already.
 fn breakdown(queries: &[Query], ranks: &[Rank], labels: bool) {
     type Part = (&'static str, fn(&Query) -> bool);
-    let parts: [Part; 15] = [
+    let parts: [Part; 14] = [
         ("from a name the register holds for the unit", |q| {
             !q.name_unknown
         }),
@@ -1189,9 +1186,6 @@ fn breakdown(queries: &[Query], ranks: &[Rank], labels: bool) {
             q.typo == Some(Typo::Transposed)
         }),
         ("the query's script already folds apart", |q| q.folds_apart),
-        ("letter by letter, folds like the Latin name", |q| {
-            q.label == Label::LetterByLetter && q.folds_like_clean
-        }),
         ("unit has no name folding to the clean name", |q| {
             q.name_unknown
         }),
