@@ -11,8 +11,9 @@
 //!
 //! The hard cases of "What makes real extracts hard" appear at the rates
 //! below: scripts, transliteration, legal forms placed anywhere, quotes,
-//! letter case, typos, run-together words, initials, popular names, branches
-//! named after their parent, renames, moves, disagreeing activity codes and
+//! letter case, typos, run-together words, initials, common names (a few
+//! very common, a long tail of names of their own), branches named after
+//! their parent, renames, moves, disagreeing activity codes and
 //! mistyped tins (some of which hit another entity's tin).
 
 // Several targets include this file and each uses a different part of it.
@@ -52,6 +53,19 @@ const STATS_TIN_SHARE: f64 = 0.45;
 /// Tax rows of legal persons that carry the justice reg_number (~30% of all
 /// tax rows, entrepreneurs having none).
 const TAX_REG_NUMBER_SHARE: f64 = 0.39;
+/// Firm names drawn whole from the common names (`Bereket`, `Altyn Group`);
+/// the rest are composed afresh and mostly one of a kind.
+const COMMON_NAME_SHARE: f64 = 0.3;
+/// How many common names there are. The one of rank r (from 1) is drawn with
+/// a weight of 1 / (r + ZIPF_OFFSET): Zipf's law with its top flattened
+/// (Zipf–Mandelbrot), as the frequencies of names in a register fall.
+const COMMON_NAMES: usize = 100_000;
+/// Flattens the top: the commonest name is about twice the tenth, not ten times.
+const ZIPF_OFFSET: u64 = 10;
+/// The popular words, first in `WORDS`, are also the most common names.
+const POPULAR_WORDS: usize = 30;
+/// Given names a composed firm name may start with (`Merdan Trade`).
+const GIVEN_NAMES: usize = MALE_NAMES.len() + FEMALE_NAMES.len();
 /// Firms renamed: justice has the new name, statistics the old, tax either.
 const RENAMED_SHARE: f64 = 0.03;
 /// Entities that moved: one source still has the old address.
@@ -716,8 +730,8 @@ enum Source {
     Statistics,
 }
 
-/// A firm name: up to three words of `WORDS` (or `LOANS`, numbered after
-/// them) and an optional number (`Önüm 4`).
+/// A firm name: up to three words (see [`word_in`]) and an optional number
+/// (`Önüm 4`).
 #[derive(Clone, Copy)]
 struct NameSpec {
     words: [u16; 3],
@@ -801,6 +815,7 @@ const TIN_SPACE: u64 = 1_000_000_000_000;
 impl World {
     fn new(config: &Config, forms: Forms) -> World {
         let mut rng = Rng::new(config.seed);
+        let common = CommonNames::new(config.seed);
         let mut keys = Keys::default();
         let mut entities: Vec<Entity> = Vec::with_capacity(config.entities);
         let mut number = 0u32;
@@ -818,7 +833,7 @@ impl World {
                     if rng.chance(PERSON_SHARE) {
                         new_person(&mut rng, &forms, number - 1)
                     } else {
-                        new_firm(&mut rng, &forms, number - 1)
+                        new_firm(&mut rng, &forms, &common, number - 1)
                     }
                 }
             };
@@ -834,38 +849,115 @@ impl World {
     }
 }
 
-/// A firm name of one to three words, sometimes numbered. First words lean
-/// to the popular ones; later words are drawn evenly, which keeps most names
-/// in a region apart.
-fn random_name(rng: &mut Rng) -> NameSpec {
-    let popular = |rng: &mut Rng| rng.skewed(WORDS.len()) as u16;
+/// A firm name: one of the common names (`Bereket`, `Altyn Group`), whose
+/// frequencies fall as Zipf's law has it, or else one composed afresh, which
+/// is mostly one of a kind: a register's few very common names and its long
+/// tail.
+fn random_name(rng: &mut Rng, common: &CommonNames) -> NameSpec {
+    if rng.chance(COMMON_NAME_SHARE) {
+        common.draw(rng)
+    } else {
+        composed_name(rng)
+    }
+}
+
+/// A name of two or three words, or a word or two numbered (`Azyk 57`,
+/// `Altyn Group 12`). Its first word is a popular word half of the time and
+/// any word or given name (`Merdan Trade`) otherwise; later words are drawn
+/// evenly, which keeps most such names apart.
+fn composed_name(rng: &mut Rng) -> NameSpec {
+    let first = |rng: &mut Rng| {
+        if rng.chance(0.5) {
+            rng.skewed(WORDS.len()) as u16
+        } else {
+            match rng.below(WORDS.len() + GIVEN_NAMES) {
+                word if word < WORDS.len() => word as u16,
+                given => (given + LOANS.len()) as u16,
+            }
+        }
+    };
     let any = |rng: &mut Rng| rng.below(WORDS.len()) as u16;
     let loan = |rng: &mut Rng| (WORDS.len() + rng.below(LOANS.len())) as u16;
     let mut name = NO_NAME;
     match rng.below(100) {
-        // One popular word: the `Bereket`s of every region.
-        0..=9 => name.words[0] = rng.below(30) as u16,
-        10..=17 => name.words[0] = popular(rng),
-        18..=41 => {
-            name.words = [popular(rng), any(rng), 0];
+        0..=29 => {
+            name.words = [first(rng), any(rng), 0];
             name.len = 2;
         }
-        42..=63 => {
-            name.words = [popular(rng), loan(rng), 0];
+        30..=44 => {
+            name.words = [first(rng), loan(rng), 0];
             name.len = 2;
         }
-        64..=79 => {
+        45..=69 => {
             let third = if rng.chance(0.5) { loan(rng) } else { any(rng) };
-            name.words = [popular(rng), any(rng), third];
+            name.words = [first(rng), any(rng), third];
             name.len = 3;
         }
         _ => {
             name.len = 1 + rng.below(2) as u8;
-            name.words = [popular(rng), loan(rng), 0];
-            name.number = 1 + rng.below(99) as u16;
+            name.words = [first(rng), loan(rng), 0];
+            // Up to 999, not 99: `Ynam 12` would otherwise be as common as
+            // a common name.
+            name.number = 1 + rng.below(999) as u16;
         }
     }
     name
+}
+
+/// The names many unrelated firms share, most common first, with the
+/// cumulative weights that draw them.
+struct CommonNames {
+    names: Vec<NameSpec>,
+    /// Running sums of each name's weight, 2^40 / (rank + ZIPF_OFFSET): in
+    /// integers, so that every platform draws the same.
+    cumulative: Vec<u64>,
+}
+
+impl CommonNames {
+    /// The popular words alone first (`Bereket`, `Ynam`, …), then single
+    /// words and composed names, each name once.
+    fn new(seed: u64) -> CommonNames {
+        let mut rng = Rng::stream(seed, 0, COMMON_NAMES_STREAM);
+        let mut seen: HashSet<String> = HashSet::with_capacity(COMMON_NAMES);
+        let mut names = Vec::with_capacity(COMMON_NAMES);
+        let mut next = 0;
+        while names.len() < COMMON_NAMES {
+            let name = if next < POPULAR_WORDS {
+                next += 1;
+                NameSpec {
+                    words: [next as u16 - 1, 0, 0],
+                    ..NO_NAME
+                }
+            } else if rng.chance(0.2) {
+                // Some less popular words alone are common names too (`Lale`).
+                NameSpec {
+                    words: [rng.skewed(WORDS.len()) as u16, 0, 0],
+                    ..NO_NAME
+                }
+            } else {
+                composed_name(&mut rng)
+            };
+            if seen.insert(firm_canonical(&name).to_lowercase()) {
+                names.push(name);
+            }
+        }
+        let mut total = 0u64;
+        let cumulative = (0..COMMON_NAMES as u64)
+            .map(|rank| {
+                total += (1u64 << 40) / (rank + 1 + ZIPF_OFFSET);
+                total
+            })
+            .collect();
+        CommonNames { names, cumulative }
+    }
+
+    /// A name, by its weight.
+    fn draw(&self, rng: &mut Rng) -> NameSpec {
+        let total = self.cumulative[self.cumulative.len() - 1];
+        let r = ((u128::from(rng.next()) * u128::from(total)) >> 64) as u64;
+        let rank = self.cumulative.partition_point(|&sum| sum <= r);
+        self.names[rank.min(self.names.len() - 1)]
+    }
 }
 
 fn random_address(rng: &mut Rng, region: usize) -> Address {
@@ -938,13 +1030,13 @@ fn base(rng: &mut Rng, kind: Kind, number: u32, form: usize, activity: &'static 
     }
 }
 
-fn new_firm(rng: &mut Rng, forms: &Forms, number: u32) -> Entity {
+fn new_firm(rng: &mut Rng, forms: &Forms, common: &CommonNames, number: u32) -> Entity {
     let form = rng.weighted(&forms.firm);
     let activity = rng.weighted(&ACTIVITIES);
     let mut e = base(rng, Kind::Firm, number, form, activity);
-    e.name = random_name(rng);
+    e.name = random_name(rng, common);
     if rng.chance(RENAMED_SHARE) {
-        e.old_name = Some(random_name(rng));
+        e.old_name = Some(random_name(rng, common));
         e.tax_has_old_name = rng.chance(0.5);
     }
     e.status = match e.died {
@@ -1183,6 +1275,12 @@ pub fn to_russian(text: &str) -> String {
         .join(" ")
 }
 
+/// Whether a word is one of the loan words (`Group`, `Engineering`), as the
+/// canonical name writes it (for other benches' query writers).
+pub fn is_loan(word: &str) -> bool {
+    LOANS.iter().any(|(latin, _)| *latin == word)
+}
+
 /// A letter in lower case (for other benches' query writers too).
 pub fn lower_letter(c: char) -> char {
     lower(c)
@@ -1409,13 +1507,24 @@ fn quote(rng: &mut Rng, text: &str) -> String {
 // ---------------------------------------------------------------------------
 // Names
 
-/// A word of a name in the given script (loan words keep their own Cyrillic).
+/// A word of a name in the given script: of `WORDS`, then `LOANS` (which
+/// keep their own Cyrillic), then the given names of `MALE_NAMES` and
+/// `FEMALE_NAMES`.
 fn word_in(index: u16, script: Script) -> String {
     let index = index as usize;
-    match index.checked_sub(WORDS.len()) {
-        Some(loan) if script.cyrillic() => LOANS[loan].1.to_string(),
-        Some(loan) => script.render(LOANS[loan].0),
-        None => script.render(WORDS[index]),
+    let Some(loan) = index.checked_sub(WORDS.len()) else {
+        return script.render(WORDS[index]);
+    };
+    let Some(given) = loan.checked_sub(LOANS.len()) else {
+        return if script.cyrillic() {
+            LOANS[loan].1.to_string()
+        } else {
+            script.render(LOANS[loan].0)
+        };
+    };
+    match given.checked_sub(MALE_NAMES.len()) {
+        Some(female) => script.render(FEMALE_NAMES[female]),
+        None => script.render(MALE_NAMES[given]),
     }
 }
 
@@ -1898,6 +2007,8 @@ const STATISTICS: FileSpec = FileSpec {
 
 /// The purpose of the random stream that shuffles the survey order.
 const ORDER_STREAM: u64 = 4;
+/// The purpose of the random stream that draws the common names.
+const COMMON_NAMES_STREAM: u64 = 5;
 
 impl World {
     /// Indexes of the entities a source has a row for.

@@ -1,5 +1,7 @@
 //! Writing a name as a person would type it into the query box: in the other
-//! script, with one typo, sometimes with the legal form.
+//! script, with one typo, sometimes with the legal form; or with a letter
+//! dropped from a short word, two typos in one word of two, or its loan
+//! words spelt letter by letter in Cyrillic (see [`Label`]).
 //!
 //! The Latin → Cyrillic mapping is the generator's Russian-style one
 //! (`generator::to_russian`): ä→а, ö→о/ё, ü→у/ю, ň→н, j→дж, ý before a
@@ -10,7 +12,7 @@
 // Several targets may include this file and each uses a different part of it.
 #![allow(dead_code)]
 
-use crate::generator::{lower_letter as lower, to_russian};
+use crate::generator::{is_loan, lower_letter as lower, to_russian};
 
 /// The legal forms fixture (`code,name_tk,name_ru,abbreviations,kind`).
 const LEGAL_FORMS: &str = include_str!("../../fixtures/legal_forms_tm.csv");
@@ -185,6 +187,181 @@ fn typo_in_word(rng: &mut Rng, word: &str) -> (String, Typo) {
         }
     };
     (chars.into_iter().collect(), typo)
+}
+
+// ---------------------------------------------------------------------------
+// The kinds of query, each measured on its own
+
+/// What a query does to the name, so that each way of typing it wrong is
+/// measured on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    /// The other script than the register shows, one typo in a word of
+    /// [`TYPO_MIN_LETTERS`]+ letters (`Бeрекет` for `Bereket ýoly`).
+    OtherScriptTypo,
+    /// A letter dropped from a word of 3 to 5 letters (`Biim 76` for `Bilim 76`).
+    ShortWordDrop,
+    /// Two typos in one word of [`TWO_TYPOS_MIN_LETTERS`]+ letters of a
+    /// two-word name, the other word right (`Nusaý beekt` for `Nusaý bereket`).
+    OneWordOfTwo,
+    /// Loan words typed in Cyrillic letter by letter (`Енгинееринг` for
+    /// `Engineering`), not as Russian writes them (`Инжиниринг`).
+    LetterByLetter,
+}
+
+impl Label {
+    /// Every label, in the order the reports list them.
+    pub const ALL: [Label; 4] = [
+        Label::OtherScriptTypo,
+        Label::ShortWordDrop,
+        Label::OneWordOfTwo,
+        Label::LetterByLetter,
+    ];
+
+    /// The label's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::OtherScriptTypo => "other-script typo",
+            Label::ShortWordDrop => "short-word drop",
+            Label::OneWordOfTwo => "one word of two misspelt",
+            Label::LetterByLetter => "letter-by-letter cyrillic",
+        }
+    }
+}
+
+/// The shortest and longest word a letter is dropped from.
+pub const SHORT_WORD_LETTERS: std::ops::RangeInclusive<usize> = 3..=5;
+
+/// The text with one letter dropped from a word of 3 to 5 letters; `None`
+/// when it has no such word or no other word (a query of two letters alone
+/// asks for nothing).
+pub fn short_word_drop(rng: &mut Rng, text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split(' ').collect();
+    let letters = |word: &str| word.chars().filter(|c| c.is_alphabetic()).count();
+    let short: Vec<usize> = (0..words.len())
+        .filter(|&w| SHORT_WORD_LETTERS.contains(&letters(words[w])))
+        .filter(|&w| words[w].chars().all(char::is_alphabetic))
+        .collect();
+    if short.is_empty() || words.len() < 2 {
+        return None;
+    }
+    let w = short[rng.below(short.len())];
+    let mut chars: Vec<char> = words[w].chars().collect();
+    chars.remove(rng.below(chars.len()));
+    let dropped: String = chars.into_iter().collect();
+    let mut changed = words.clone();
+    changed[w] = &dropped;
+    Some(changed.join(" "))
+}
+
+/// The shortest word two typos go into: two edits in five letters leave
+/// three of them, which no one would take for the same word.
+pub const TWO_TYPOS_MIN_LETTERS: usize = 6;
+
+/// A two-word name (letters only) with two typos in one of its words of
+/// [`TWO_TYPOS_MIN_LETTERS`]+ letters and the other word right; `None` for
+/// any other name. `differs` says whether a candidate is two edits away
+/// from the text as the search sees it.
+pub fn one_word_of_two(
+    rng: &mut Rng,
+    text: &str,
+    differs: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let words: Vec<&str> = text.split(' ').collect();
+    let letters_only = words.iter().all(|w| w.chars().all(char::is_alphabetic));
+    if words.len() != 2 || !letters_only {
+        return None;
+    }
+    let long: Vec<usize> = (0..2)
+        .filter(|&w| words[w].chars().count() >= TWO_TYPOS_MIN_LETTERS)
+        .collect();
+    if long.is_empty() {
+        return None;
+    }
+    for _ in 0..16 {
+        let w = long[rng.below(long.len())];
+        let (once, _) = typo_in_word(rng, words[w]);
+        let (twice, _) = typo_in_word(rng, &once);
+        let mut changed = words.clone();
+        changed[w] = &twice;
+        let candidate = changed.join(" ");
+        if differs(&candidate) {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// A Turkmen Latin name in Cyrillic with its loan words typed letter by
+/// letter (`Altyn Engineering` → `Алтын Енгинееринг`), the other words as
+/// Russian writes them; `None` when it has no loan word.
+pub fn letter_by_letter(latin: &str) -> Option<String> {
+    let words: Vec<&str> = latin.split(' ').collect();
+    if !words.iter().any(|w| is_loan(w)) {
+        return None;
+    }
+    let typed: Vec<String> = words
+        .iter()
+        .map(|word| {
+            if is_loan(word) {
+                cyrillic_letter_by_letter(word)
+            } else {
+                to_russian(word)
+            }
+        })
+        .collect();
+    Some(typed.join(" "))
+}
+
+/// A Latin word typed on a Cyrillic keyboard key by key, as someone who
+/// knows the letters and not the Russian spelling does: `c` → `ц`, `e` → `е`,
+/// `y` → `й` after a vowel and `ы` otherwise.
+fn cyrillic_letter_by_letter(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() * 2);
+    let mut previous: Option<char> = None;
+    for c in word.chars() {
+        let l = lower(c);
+        let after_vowel = previous.is_some_and(|p| "aeiouäöü".contains(p));
+        let mapped = match l {
+            'a' => "а",
+            'b' => "б",
+            'c' => "ц",
+            'd' => "д",
+            'e' => "е",
+            'f' => "ф",
+            'g' => "г",
+            'h' => "х",
+            'i' => "и",
+            'j' => "дж",
+            'k' | 'q' => "к",
+            'l' => "л",
+            'm' => "м",
+            'n' => "н",
+            'o' => "о",
+            'p' => "п",
+            'r' => "р",
+            's' => "с",
+            't' => "т",
+            'u' => "у",
+            'v' | 'w' => "в",
+            'x' => "кс",
+            'y' | 'ý' if after_vowel => "й",
+            'y' | 'ý' => "ы",
+            'z' => "з",
+            _ => {
+                out.push(c);
+                previous = Some(l);
+                continue;
+            }
+        };
+        let mut letters = mapped.chars();
+        if c != l {
+            out.extend(letters.next().into_iter().flat_map(char::to_uppercase));
+        }
+        out.push_str(letters.as_str());
+        previous = Some(l);
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
