@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use sanaw::domain::stat_id::StatId;
 use sanaw::domain::unit::UnitKind;
 use sanaw::reconcile::normalise;
-use sanaw::search::document::UnitDocument;
+use sanaw::search::index::document::UnitDocument;
 use sanaw::store::AnyConnection;
 
 /// The page a name-only search fills: more namesakes than this and some
