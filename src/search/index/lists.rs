@@ -46,6 +46,22 @@ pub struct Key {
     pub listed: Listed,
 }
 
+impl Key {
+    /// The key of a `listed` list of `word` in `field` of a segment, with
+    /// no typos, no prefix and nothing fixed: set those that apply.
+    pub fn of(segment: SegmentId, field: Field, word: &str, listed: Listed) -> Key {
+        Key {
+            segment,
+            field,
+            word: word.to_owned(),
+            typos: 0,
+            prefix: false,
+            fixed: 0,
+            listed,
+        }
+    }
+}
+
 /// The kind of list a key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Listed {
@@ -155,6 +171,34 @@ impl ListCache {
         let (list, asked) = held.entries.get_mut(key)?;
         *asked = true;
         Some(list.clone())
+    }
+
+    /// The scored list kept for `key`, read and kept first when there is none.
+    pub fn scored(
+        &self,
+        key: Key,
+        read: impl FnOnce() -> tantivy::Result<ScoredDocs>,
+    ) -> tantivy::Result<Arc<ScoredDocs>> {
+        if let Some(Cached::Scored(list)) = self.get(&key) {
+            return Ok(list);
+        }
+        let list = Arc::new(read()?);
+        self.put(key, Cached::Scored(list.clone()));
+        Ok(list)
+    }
+
+    /// The bits kept for `key`, read and kept first when there are none.
+    pub fn bits(
+        &self,
+        key: Key,
+        read: impl FnOnce() -> tantivy::Result<FilterBits>,
+    ) -> tantivy::Result<Arc<FilterBits>> {
+        if let Some(Cached::Bits(bits)) = self.get(&key) {
+            return Ok(bits);
+        }
+        let bits = Arc::new(read()?);
+        self.put(key, Cached::Bits(bits.clone()));
+        Ok(bits)
     }
 
     /// Keeps a list for `key`, making room when the budget is spent.

@@ -155,14 +155,16 @@ pub fn keys(names: &[&[String]]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn words(text: &str) -> Vec<String> {
+    /// A name's folded words.
+    pub(crate) fn words(text: &str) -> Vec<String> {
         normalise::name(text).tokens
     }
 
-    fn keys_of(names: &[&str]) -> Vec<String> {
+    /// The keys these names of one unit are filed under.
+    pub(crate) fn keys_of(names: &[&str]) -> Vec<String> {
         let folded: Vec<Vec<String>> = names.iter().map(|name| words(name)).collect();
         let borrowed: Vec<&[String]> = folded.iter().map(Vec::as_slice).collect();
         keys(&borrowed)

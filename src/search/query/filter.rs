@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
-use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::lists::{Key, ListCache, Listed};
 use crate::search::index::postings::{self, FilterBits};
 
 /// The units whose field holds a value exactly.
@@ -33,21 +33,14 @@ impl Filter {
     }
 
     fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Arc<FilterBits>> {
-        let key = Key {
-            segment: reader.segment_id(),
-            field: self.term.field(),
-            word: String::from_utf8_lossy(self.term.serialized_value_bytes()).into_owned(),
-            typos: 0,
-            prefix: false,
-            fixed: 0,
-            listed: Listed::Filter,
-        };
-        if let Some(Cached::Bits(bits)) = self.cache.get(&key) {
-            return Ok(bits);
-        }
-        let bits = Arc::new(self.read(reader)?);
-        self.cache.put(key, Cached::Bits(bits.clone()));
-        Ok(bits)
+        let value = String::from_utf8_lossy(self.term.serialized_value_bytes());
+        let key = Key::of(
+            reader.segment_id(),
+            self.term.field(),
+            &value,
+            Listed::Filter,
+        );
+        self.cache.bits(key, || self.read(reader))
     }
 
     fn read(&self, reader: &SegmentReader) -> tantivy::Result<FilterBits> {

@@ -12,7 +12,7 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
 
-use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::lists::{Key, ListCache, Listed};
 use crate::search::index::postings::{self, ScoredDocs, Walk};
 use crate::search::rank::score::{LETTERS, LETTERS_MIN};
 use crate::search::Fields;
@@ -39,21 +39,9 @@ impl Letters {
     }
 
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
-        let key = Key {
-            segment: reader.segment_id(),
-            field: self.fields.name_keys,
-            word: self.compact.clone(),
-            typos: 0,
-            prefix: false,
-            fixed: 0,
-            listed: Listed::Letters,
-        };
-        if let Some(Cached::Scored(list)) = self.cache.get(&key) {
-            return Ok(list);
-        }
-        let list = Arc::new(self.read(reader)?);
-        self.cache.put(key, Cached::Scored(list.clone()));
-        Ok(list)
+        let field = self.fields.name_keys;
+        let key = Key::of(reader.segment_id(), field, &self.compact, Listed::Letters);
+        self.cache.scored(key, || self.read(reader))
     }
 
     /// Walks every whole name of the segment, keeping the units of those

@@ -493,6 +493,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_next_page_continues_at_the_reach_its_first_page_was_answered_at() {
+        let first = SearchRequest {
+            text: "ak yol".to_owned(),
+            ..SearchRequest::default()
+        };
+        let prints = first.fingerprints();
+        assert_eq!(prints[0], (Reach::Words, first.fingerprint()));
+        assert_ne!(prints[0].1, prints[1].1);
+        assert_ne!(prints[1].1, prints[2].1);
+        assert_eq!(first.reaches(), Reach::ALL);
+        let after = Some(Position::Name("ak yol".to_owned()));
+        for reach in Reach::ALL {
+            let next = SearchRequest {
+                after: after.clone(),
+                reach: Some(reach),
+                ..first.clone()
+            };
+            assert_eq!(next.reaches(), [reach]);
+            assert_eq!(
+                next.fingerprint_at(reach),
+                prints[usize::from(reach.number())].1
+            );
+        }
+    }
+
+    #[test]
+    fn one_firm_is_one_hit_unless_a_kind_or_every_unit_is_asked_for() {
+        let mut request = SearchRequest::default();
+        assert!(request.one_hit_per_firm());
+        request.filters.kind = Some("enterprise".to_owned());
+        assert!(!request.one_hit_per_firm());
+        request.filters.kind = None;
+        request.every_unit = true;
+        assert!(!request.one_hit_per_firm());
+    }
+
+    #[test]
     fn a_query_of_many_words_is_cut_to_the_first_ones() {
         let text = (0..100)
             .map(|n| format!("w{n}"))

@@ -137,18 +137,7 @@ fn compatible_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reconcile::normalise;
-    use crate::search::index::person::keys;
-
-    fn words(text: &str) -> Vec<String> {
-        normalise::name(text).tokens
-    }
-
-    fn keys_of(names: &[&str]) -> Vec<String> {
-        let folded: Vec<Vec<String>> = names.iter().map(|name| words(name)).collect();
-        let borrowed: Vec<&[String]> = folded.iter().map(Vec::as_slice).collect();
-        keys(&borrowed)
-    }
+    use crate::search::index::person::tests::{keys_of, words};
 
     #[test]
     fn a_full_name_asks_for_every_name_that_agrees_with_it() {

@@ -19,7 +19,7 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError};
 
-use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::lists::{Key, ListCache, Listed};
 use crate::search::index::postings::{self, ScoredDocs, Walk};
 
 /// The spellings of one word in one field.
@@ -64,25 +64,24 @@ impl Spellings {
     /// The sorted doc ids of the segment that hold a spelling.
     fn docs(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
         let key = Key {
-            segment: reader.segment_id(),
-            field: self.field,
-            word: self.word.clone(),
             typos: self.typos,
             prefix: self.prefix,
             fixed: self.fixed,
-            listed: Listed::Spellings,
+            ..Key::of(
+                reader.segment_id(),
+                self.field,
+                &self.word,
+                Listed::Spellings,
+            )
         };
-        if let Some(Cached::Scored(docs)) = self.cache.get(&key) {
-            return Ok(docs);
-        }
         // Unscored: whoever asks for spellings as a clause gives them a
         // constant score.
-        let docs = Arc::new(ScoredDocs {
-            docs: self.read_docs(reader)?,
-            scores: Vec::new(),
-        });
-        self.cache.put(key, Cached::Scored(docs.clone()));
-        Ok(docs)
+        self.cache.scored(key, || {
+            Ok(ScoredDocs {
+                docs: self.read_docs(reader)?,
+                scores: Vec::new(),
+            })
+        })
     }
 
     /// The sorted doc ids of the segment that hold a spelling, read from

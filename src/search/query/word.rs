@@ -15,7 +15,7 @@ use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term};
 
 use super::spellings::Spellings;
-use crate::search::index::lists::{Cached, Key, ListCache, Listed};
+use crate::search::index::lists::{Key, ListCache, Listed};
 use crate::search::index::postings::{self, ScoredDocs, Walk};
 use crate::search::rank::score::{
     spelling, typo_allowance, wider_allowance, ADDRESS, COMPLETION, WORD,
@@ -58,20 +58,16 @@ impl Word {
 
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
         let key = Key {
-            segment: reader.segment_id(),
-            field: self.fields.names,
-            word: self.word.clone(),
             typos: self.typos,
             prefix: self.last,
-            fixed: 0,
-            listed: Listed::Word,
+            ..Key::of(
+                reader.segment_id(),
+                self.fields.names,
+                &self.word,
+                Listed::Word,
+            )
         };
-        if let Some(Cached::Scored(list)) = self.cache.get(&key) {
-            return Ok(list);
-        }
-        let list = Arc::new(self.read(reader)?);
-        self.cache.put(key, Cached::Scored(list.clone()));
-        Ok(list)
+        self.cache.scored(key, || self.read(reader))
     }
 
     /// Reads and merges the word's lists: as it is, each kind of spelling,
