@@ -72,7 +72,7 @@ pub struct SearchRequest {
 impl SearchRequest {
     /// What identifies the query across pages at each reach: a cursor
     /// carries the one its first page was answered at.
-    pub fn fingerprints(&self) -> [(Reach, u64); 3] {
+    pub fn fingerprints(&self) -> [(Reach, u64); 4] {
         let first = self.fingerprint();
         Reach::ALL.map(|reach| match reach {
             Reach::Words => (reach, first),
@@ -101,12 +101,12 @@ impl SearchRequest {
 
     /// The reaches to try, in order.
     fn reaches(&self) -> &'static [Reach] {
-        match self.reach {
-            None | Some(Reach::Words) if self.after.is_none() => &Reach::ALL,
-            None | Some(Reach::Words) => &Reach::ALL[..1],
-            Some(Reach::SomeWords) => &Reach::ALL[1..2],
-            Some(Reach::Letters) => &Reach::ALL[2..],
+        let reach = self.reach.unwrap_or(Reach::Words);
+        if reach == Reach::Words && self.after.is_none() {
+            return &Reach::ALL;
         }
+        let at = usize::from(reach.number());
+        &Reach::ALL[at..=at]
     }
 
     /// What identifies the query across pages: its words, filters and order.
@@ -360,7 +360,8 @@ fn request_query(
 /// - every word (from three, all but one), each within its typo allowance
 ///   and the last perhaps unfinished; or the whole name, exactly or within
 ///   one typo; or a person's keys; or an identifier;
-/// - then at least one word, short ones with a wider allowance;
+/// - then at least one word, within its allowance, then within a wider
+///   allowance for short words;
 /// - then whole names alike letter by letter.
 ///
 /// What each clause scores is `rank::score`'s.
@@ -390,8 +391,8 @@ fn text_query(
                 let typing = at + 1 == words.len() && !request.complete;
                 let word = Word::new(fields, word, typing, lists);
                 match reach {
-                    Reach::Words => word,
-                    _ => word.wider(),
+                    Reach::Wider => word.wider(),
+                    _ => word,
                 }
             })
             .collect();

@@ -107,7 +107,7 @@ impl Spellings {
         let edits = automaton_builder(self.typos).build_dfa(&self.word);
         let automaton = Automaton {
             fixed: &self.word.as_bytes()[..self.fixed],
-            typos: automaton_builder(self.typos).build_dfa(&self.word),
+            typos: &edits,
             begins: self
                 .prefix
                 .then(|| automaton_builder(0).build_prefix_dfa(&self.word)),
@@ -173,7 +173,7 @@ fn automaton_builder(typos: u8) -> &'static LevenshteinAutomatonBuilder {
 /// start with the `fixed` bytes.
 struct Automaton<'a> {
     fixed: &'a [u8],
-    typos: DFA,
+    typos: &'a DFA,
     begins: Option<DFA>,
 }
 
@@ -193,7 +193,7 @@ impl tantivy_fst::Automaton for Automaton<'_> {
 
     fn is_match(&self, &(typos, begins, _): &States) -> bool {
         let accepts = |dfa: &DFA, state| matches!(dfa.distance(state), Distance::Exact(_));
-        accepts(&self.typos, typos)
+        accepts(self.typos, typos)
             || self
                 .begins
                 .as_ref()
@@ -216,7 +216,7 @@ impl tantivy_fst::Automaton for Automaton<'_> {
             }
         };
         let begins = self.begins.as_ref().map_or(DEAD, |dfa| next(dfa, begins));
-        (next(&self.typos, typos), begins, read + 1)
+        (next(self.typos, typos), begins, read + 1)
     }
 }
 

@@ -46,8 +46,9 @@ pub enum Position {
 }
 
 /// A unit's relevance to one query, with the tie-breaks that make it total:
-/// active before dead, more complete records before sparse ones, a name as
-/// long as the query before longer or shorter ones, lower unit number first.
+/// a name as long as the query before longer or shorter ones (it is the
+/// closer match), then active before dead, more complete records before
+/// sparse ones, lower unit number first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Relevance {
     /// The query's score: a sum of constants, the same on every page.
@@ -76,8 +77,8 @@ impl Relevance {
     pub fn rank_cmp(&self, other: &Relevance) -> Ordering {
         self.score
             .total_cmp(&other.score)
-            .then(self.standing.cmp(&other.standing))
             .then(other.length_gap.cmp(&self.length_gap))
+            .then(self.standing.cmp(&other.standing))
             .then(other.unit.cmp(&self.unit))
     }
 }
@@ -109,7 +110,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn relevance_ranks_score_then_standing_then_names_as_long_as_the_query_then_low_numbers() {
+    fn relevance_ranks_score_then_names_as_long_as_the_query_then_standing_then_low_numbers() {
         let key = |score, standing, length_gap, unit| Relevance {
             score,
             standing,
@@ -118,10 +119,11 @@ mod tests {
         };
         let ordered = [
             key(3.0, 0, 9, 9),
-            key(2.0, 1, 5, 9),
             key(2.0, 0, 1, 9),
-            key(2.0, 0, 2, 1),
-            key(2.0, 0, 2, 4),
+            key(2.0, 17, 2, 9),
+            key(2.0, 16, 2, 1),
+            key(2.0, 3, 2, 1),
+            key(2.0, 3, 2, 4),
         ];
         assert!(ordered.windows(2).all(|pair| pair[0] > pair[1]));
     }

@@ -12,9 +12,9 @@
 //! score's band says how a unit matched ([`Matched::of`]). Within a band,
 //! closer spellings and more words score more, and up to [`LIKENESS`] is
 //! added for the share of the query's letter triples the unit's names have.
-//! Among equal scores, active units come first, then more complete records,
-//! then names as long as the query, then lower unit numbers
-//! (`order::Relevance`).
+//! Among equal scores, names as long as the query come first (`Ynanç Gas`
+//! before `Ynanç Gas 22`: the closer match), then active units, then more
+//! complete records, then lower unit numbers (`order::Relevance`).
 //!
 //! Every clause scores a constant, so a unit's score depends on the query
 //! and the unit alone, never on how many other units share a word: a
@@ -122,22 +122,26 @@ pub fn is_in_names(word: Score) -> bool {
 pub enum Reach {
     /// Every word within its typo allowance (from three words, all but one).
     Words,
-    /// At least one word, within a wider allowance for short words.
+    /// At least one word, within its allowance: the lists the first step
+    /// read, walked again.
     SomeWords,
+    /// At least one word, within a wider allowance for short words.
+    Wider,
     /// No word: the names that share enough of the query's letter triples.
     Letters,
 }
 
 impl Reach {
     /// Every step, in the order they are tried.
-    pub const ALL: [Reach; 3] = [Reach::Words, Reach::SomeWords, Reach::Letters];
+    pub const ALL: [Reach; 4] = [Reach::Words, Reach::SomeWords, Reach::Wider, Reach::Letters];
 
     /// Its number, for a cursor's fingerprint.
     pub fn number(self) -> u8 {
         match self {
             Reach::Words => 0,
             Reach::SomeWords => 1,
-            Reach::Letters => 2,
+            Reach::Wider => 2,
+            Reach::Letters => 3,
         }
     }
 }
@@ -165,7 +169,7 @@ impl Matched {
     pub fn of(score: Score, reach: Reach) -> Matched {
         match reach {
             Reach::Letters => return Matched::Letters,
-            Reach::SomeWords if score < EVERY_WORD => return Matched::SomeWords,
+            Reach::SomeWords | Reach::Wider if score < EVERY_WORD => return Matched::SomeWords,
             _ => {}
         }
         if score >= IDENTIFIER {
@@ -222,6 +226,7 @@ mod tests {
         assert_eq!(Matched::of(EVERY_WORD + 5.0, words), Matched::Spelling);
         assert_eq!(Matched::of(8.0, words), Matched::SomeWords);
         assert_eq!(Matched::of(8.0, Reach::SomeWords), Matched::SomeWords);
+        assert_eq!(Matched::of(8.0, Reach::Wider), Matched::SomeWords);
         assert_eq!(Matched::of(0.5, Reach::Letters), Matched::Letters);
     }
 }
