@@ -4,9 +4,10 @@
 //! 1. an exact identifier (stat_id, tin, reg_number): [`IDENTIFIER`];
 //! 2. the exact normalised full name: [`NAME`];
 //! 3. every word of the query, exactly: [`EVERY_WORD_EXACT`];
-//! 4. every word, some by a close spelling: [`EVERY_WORD`], then closer
+//! 4. the whole name within one typo: [`NAME_NEAR`];
+//! 5. every word, some by a close spelling: [`EVERY_WORD`], then closer
 //!    spellings first ([`WORD`] > [`ONE_EDIT`] > [`TWO_EDITS`]);
-//! 5. more of the query's words, when not all are found.
+//! 6. more of the query's words, when not all are found.
 //!
 //! Each step is worth more than everything below it can add up to, so the
 //! score's band says how a unit matched ([`Matched::of`]). Within a band,
@@ -29,11 +30,12 @@ pub const IDENTIFIER: Score = 20_000.0;
 pub const NAME: Score = 5_000.0;
 /// Every word of the query is in the unit's names as it is.
 pub const EVERY_WORD_EXACT: Score = 1_000.0;
+/// The query, its words run together, is one typo from one of the unit's
+/// names: the closest spelling there is, and the only one a name written
+/// run together can have (`Zaman üüm gündogar` for `Zaman uzumgundogar`).
+pub const NAME_NEAR: Score = 500.0;
 /// Every word of the query is in the unit's names, some within a typo.
 pub const EVERY_WORD: Score = 200.0;
-
-/// The whole name within one typo: a close spelling.
-pub const NAME_NEAR: Score = 6.0;
 /// A word in the names as it is.
 pub const WORD: Score = 4.0;
 /// A word the last word of the query begins (still being typed).
@@ -209,11 +211,13 @@ mod tests {
     fn each_band_outweighs_everything_below_it() {
         let words = 12.0;
         let person = SURNAME_INITIAL + COMPATIBLE[0];
-        let below_every_word = words * (WORD + ADDRESS) + NAME_NEAR + person + LIKENESS;
+        let below_every_word = words * (WORD + ADDRESS) + person + LIKENESS;
         assert!(below_every_word < EVERY_WORD, "{below_every_word}");
-        assert!(EVERY_WORD + below_every_word < EVERY_WORD_EXACT);
-        assert!(EVERY_WORD_EXACT + EVERY_WORD + below_every_word < NAME);
-        assert!(NAME + EVERY_WORD_EXACT + EVERY_WORD + below_every_word < IDENTIFIER);
+        assert!(EVERY_WORD + below_every_word < NAME_NEAR);
+        assert!(NAME_NEAR + EVERY_WORD + below_every_word < EVERY_WORD_EXACT);
+        let below_name = EVERY_WORD_EXACT + NAME_NEAR + EVERY_WORD + below_every_word;
+        assert!(below_name < NAME);
+        assert!(NAME + below_name < IDENTIFIER);
         assert!(spelling(0) > spelling(1) && spelling(1) > spelling(2));
     }
 
