@@ -72,7 +72,7 @@ pub struct SearchRequest {
 impl SearchRequest {
     /// What identifies the query across pages at each reach: a cursor
     /// carries the one its first page was answered at.
-    pub fn fingerprints(&self) -> [(Reach, u64); 4] {
+    pub fn fingerprints(&self) -> [(Reach, u64); 3] {
         let first = self.fingerprint();
         Reach::ALL.map(|reach| match reach {
             Reach::Words => (reach, first),
@@ -360,8 +360,7 @@ fn request_query(
 /// - every word (from three, all but one), each within its typo allowance
 ///   and the last perhaps unfinished; or the whole name, exactly or within
 ///   one typo; or a person's keys; or an identifier;
-/// - then at least one word, within its allowance, then within a wider
-///   allowance for short words;
+/// - then at least one word, short ones within a wider allowance;
 /// - then whole names alike letter by letter.
 ///
 /// What each clause scores is `rank::score`'s.
@@ -391,8 +390,8 @@ fn text_query(
                 let typing = at + 1 == words.len() && !request.complete;
                 let word = Word::new(fields, word, typing, lists);
                 match reach {
-                    Reach::Wider => word.wider(),
-                    _ => word,
+                    Reach::Words => word,
+                    _ => word.wider(),
                 }
             })
             .collect();

@@ -124,26 +124,22 @@ pub fn is_in_names(word: Score) -> bool {
 pub enum Reach {
     /// Every word within its typo allowance (from three words, all but one).
     Words,
-    /// At least one word, within its allowance: the lists the first step
-    /// read, walked again.
-    SomeWords,
     /// At least one word, within a wider allowance for short words.
-    Wider,
+    SomeWords,
     /// No word: the names that share enough of the query's letter triples.
     Letters,
 }
 
 impl Reach {
     /// Every step, in the order they are tried.
-    pub const ALL: [Reach; 4] = [Reach::Words, Reach::SomeWords, Reach::Wider, Reach::Letters];
+    pub const ALL: [Reach; 3] = [Reach::Words, Reach::SomeWords, Reach::Letters];
 
     /// Its number, for a cursor's fingerprint.
     pub fn number(self) -> u8 {
         match self {
             Reach::Words => 0,
             Reach::SomeWords => 1,
-            Reach::Wider => 2,
-            Reach::Letters => 3,
+            Reach::Letters => 2,
         }
     }
 }
@@ -171,7 +167,7 @@ impl Matched {
     pub fn of(score: Score, reach: Reach) -> Matched {
         match reach {
             Reach::Letters => return Matched::Letters,
-            Reach::SomeWords | Reach::Wider if score < EVERY_WORD => return Matched::SomeWords,
+            Reach::SomeWords if score < EVERY_WORD => return Matched::SomeWords,
             _ => {}
         }
         if score >= IDENTIFIER {
@@ -230,7 +226,6 @@ mod tests {
         assert_eq!(Matched::of(EVERY_WORD + 5.0, words), Matched::Spelling);
         assert_eq!(Matched::of(8.0, words), Matched::SomeWords);
         assert_eq!(Matched::of(8.0, Reach::SomeWords), Matched::SomeWords);
-        assert_eq!(Matched::of(8.0, Reach::Wider), Matched::SomeWords);
         assert_eq!(Matched::of(0.5, Reach::Letters), Matched::Letters);
     }
 }
