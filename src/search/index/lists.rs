@@ -73,6 +73,9 @@ pub enum Listed {
     Spellings,
     /// A query word's matches in names and address, scored.
     Word,
+    /// The same, when the word is the whole query: each score with the
+    /// every-word bonus already added.
+    WordAlone,
     /// The units that hold a filter value (`word`) in `field`.
     Filter,
     /// The units whose whole name is like `word`, letter by letter, scored.

@@ -72,7 +72,7 @@ pub struct SearchRequest {
 impl SearchRequest {
     /// What identifies the query across pages at each reach: a cursor
     /// carries the one its first page was answered at.
-    pub fn fingerprints(&self) -> [(Reach, u64); 3] {
+    pub fn fingerprints(&self) -> [(Reach, u64); 4] {
         let first = self.fingerprint();
         Reach::ALL.map(|reach| match reach {
             Reach::Words => (reach, first),
@@ -360,7 +360,9 @@ fn request_query(
 /// - every word (from three, all but one), each within its typo allowance
 ///   and the last perhaps unfinished; or the whole name, exactly or within
 ///   one typo; or a person's keys; or an identifier;
-/// - then at least one word, short ones within a wider allowance;
+/// - then every word again, short ones within a wider allowance (the
+///   units walked are still few);
+/// - then at least one word, within its allowance;
 /// - then whole names alike letter by letter.
 ///
 /// What each clause scores is `rank::score`'s.
@@ -390,17 +392,20 @@ fn text_query(
                 let typing = at + 1 == words.len() && !request.complete;
                 let word = Word::new(fields, word, typing, lists);
                 match reach {
-                    Reach::Words => word,
-                    _ => word.wider(),
+                    Reach::WiderWords => word.wider(),
+                    _ => word,
                 }
             })
             .collect();
-        let found_words = match (reach, each_word.len()) {
-            (Reach::Words, 1 | 2) => MostWords::all(each_word),
-            (Reach::Words, _) => MostWords::all_but_one(each_word),
-            _ => MostWords::any(each_word),
+        let every_word = matches!(reach, Reach::Words | Reach::WiderWords);
+        let found_words: Box<dyn Query> = match (every_word, each_word.len()) {
+            // One word: its own list, walked as it is.
+            (_, 1) => Box::new(each_word[0].clone().alone()),
+            (true, 2) => Box::new(MostWords::all(each_word)),
+            (true, _) => Box::new(MostWords::all_but_one(each_word)),
+            (false, _) => Box::new(MostWords::any(each_word)),
         };
-        clauses.push((Occur::Should, Box::new(found_words)));
+        clauses.push((Occur::Should, found_words));
         clauses.push((Occur::Should, whole_name(fields, lists, &words.concat())));
         // A person is often registered by surname and initials only: the
         // full name typed must still find them, typo included.

@@ -20,7 +20,7 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 
 use super::word::Word;
 use crate::search::index::postings::Walk;
-use crate::search::rank::score::{is_exact, is_in_names, EVERY_WORD, EVERY_WORD_EXACT};
+use crate::search::rank::score::{every_word_bonus, is_exact, is_in_names};
 
 /// Matches the units that have all the words, or all but `may_miss` of them.
 #[derive(Debug, Clone)]
@@ -168,16 +168,6 @@ impl MostWordsScorer {
     }
 }
 
-/// What a unit that has every word earns on top of the words' scores
-/// (see `rank::score`).
-fn every_word_bonus(missing: usize, every_exact: bool, every_in_names: bool) -> Score {
-    match (missing, every_exact, every_in_names) {
-        (0, true, _) => EVERY_WORD_EXACT + EVERY_WORD,
-        (0, false, true) => EVERY_WORD,
-        _ => 0.0,
-    }
-}
-
 impl DocSet for MostWordsScorer {
     fn advance(&mut self) -> DocId {
         if self.doc == TERMINATED {
@@ -222,6 +212,7 @@ mod tests {
     use super::*;
     use crate::search::index::lists::ListCache;
     use crate::search::index::schema;
+    use crate::search::rank::score::{EVERY_WORD, EVERY_WORD_EXACT};
     use crate::search::Fields;
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, Occur, TermQuery};

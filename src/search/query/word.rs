@@ -18,7 +18,8 @@ use super::spellings::Spellings;
 use crate::search::index::lists::{Key, ListCache, Listed};
 use crate::search::index::postings::{self, ScoredDocs, Walk};
 use crate::search::rank::score::{
-    spelling, typo_allowance, wider_allowance, ADDRESS, COMPLETION, WORD,
+    every_word_bonus, is_exact, is_in_names, spelling, typo_allowance, wider_allowance, ADDRESS,
+    COMPLETION, WORD,
 };
 use crate::search::Fields;
 
@@ -30,6 +31,8 @@ pub struct Word {
     word: String,
     last: bool,
     typos: u8,
+    /// The word is the whole query: its scores carry the every-word bonus.
+    alone: bool,
     cache: Arc<ListCache>,
 }
 
@@ -41,6 +44,7 @@ impl Word {
             word: word.to_owned(),
             last,
             typos: typo_allowance(word),
+            alone: false,
             cache: cache.clone(),
         }
     }
@@ -51,21 +55,28 @@ impl Word {
         self
     }
 
+    /// The same word as the whole query: a unit that has it has every
+    /// word, and its score says so without a walk over the words.
+    pub fn alone(mut self) -> Word {
+        self.alone = true;
+        self
+    }
+
     /// The word's units in the segment, walked as a scorer.
     pub fn walk(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Walk> {
         Ok(Walk::new(self.list(reader)?, boost))
     }
 
     fn list(&self, reader: &SegmentReader) -> tantivy::Result<Arc<ScoredDocs>> {
+        let listed = if self.alone {
+            Listed::WordAlone
+        } else {
+            Listed::Word
+        };
         let key = Key {
             typos: self.typos,
             prefix: self.last,
-            ..Key::of(
-                reader.segment_id(),
-                self.fields.names,
-                &self.word,
-                Listed::Word,
-            )
+            ..Key::of(reader.segment_id(), self.fields.names, &self.word, listed)
         };
         self.cache.scored(key, || self.read(reader))
     }
@@ -89,13 +100,19 @@ impl Word {
         } else {
             Default::default()
         };
-        Ok(postings::merge(&[
+        let mut merged = postings::merge(&[
             (in_names.as_slice(), WORD, false),
             (one_edit.as_slice(), spelling(1), false),
             (two_edits.as_slice(), spelling(2), false),
             (completions.as_slice(), COMPLETION, false),
             (in_address.as_slice(), ADDRESS, true),
-        ]))
+        ]);
+        if self.alone {
+            for score in &mut merged.scores {
+                *score += every_word_bonus(0, is_exact(*score), is_in_names(*score));
+            }
+        }
+        Ok(merged)
     }
 }
 

@@ -118,13 +118,26 @@ pub fn is_in_names(word: Score) -> bool {
     word >= TWO_EDITS
 }
 
+/// What a unit that has every word of the query earns on top of the words'
+/// scores; `missing` is how many it lacks.
+pub fn every_word_bonus(missing: usize, every_exact: bool, every_in_names: bool) -> Score {
+    match (missing, every_exact, every_in_names) {
+        (0, true, _) => EVERY_WORD_EXACT + EVERY_WORD,
+        (0, false, true) => EVERY_WORD,
+        _ => 0.0,
+    }
+}
+
 /// How far a search had to go before something matched: each step is
 /// tried only when the one before found nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
     /// Every word within its typo allowance (from three words, all but one).
     Words,
-    /// At least one word, within a wider allowance for short words.
+    /// Every word (from three, all but one) within a wider allowance for
+    /// short words: still a match on every word, and few units to walk.
+    WiderWords,
+    /// At least one word, within its allowance.
     SomeWords,
     /// No word: the names that share enough of the query's letter triples.
     Letters,
@@ -132,14 +145,20 @@ pub enum Reach {
 
 impl Reach {
     /// Every step, in the order they are tried.
-    pub const ALL: [Reach; 3] = [Reach::Words, Reach::SomeWords, Reach::Letters];
+    pub const ALL: [Reach; 4] = [
+        Reach::Words,
+        Reach::WiderWords,
+        Reach::SomeWords,
+        Reach::Letters,
+    ];
 
     /// Its number, for a cursor's fingerprint.
     pub fn number(self) -> u8 {
         match self {
             Reach::Words => 0,
-            Reach::SomeWords => 1,
-            Reach::Letters => 2,
+            Reach::WiderWords => 1,
+            Reach::SomeWords => 2,
+            Reach::Letters => 3,
         }
     }
 }
@@ -167,7 +186,9 @@ impl Matched {
     pub fn of(score: Score, reach: Reach) -> Matched {
         match reach {
             Reach::Letters => return Matched::Letters,
-            Reach::SomeWords if score < EVERY_WORD => return Matched::SomeWords,
+            Reach::WiderWords | Reach::SomeWords if score < EVERY_WORD => {
+                return Matched::SomeWords
+            }
             _ => {}
         }
         if score >= IDENTIFIER {
@@ -226,6 +247,11 @@ mod tests {
         assert_eq!(Matched::of(EVERY_WORD + 5.0, words), Matched::Spelling);
         assert_eq!(Matched::of(8.0, words), Matched::SomeWords);
         assert_eq!(Matched::of(8.0, Reach::SomeWords), Matched::SomeWords);
+        assert_eq!(Matched::of(8.0, Reach::WiderWords), Matched::SomeWords);
+        assert_eq!(
+            Matched::of(EVERY_WORD, Reach::WiderWords),
+            Matched::Spelling
+        );
         assert_eq!(Matched::of(0.5, Reach::Letters), Matched::Letters);
     }
 }
