@@ -8,6 +8,7 @@ use sanaw::domain::stat_id::StatId;
 use serde_json::{json, Value};
 
 use crate::harness::{justice, spawn_app, statistics, tax, TestApp};
+use crate::search::percent;
 
 /// A response's status, body as JSON (or as text) and headers.
 struct Answer {
@@ -85,17 +86,6 @@ async fn reconcile(app: &TestApp, queries: Value) -> Value {
     let answer = form(app, "queries", &queries.to_string(), None).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     answer.json
-}
-
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// Waits until the index holds the register's latest change.
