@@ -180,9 +180,10 @@ impl Indexer {
     /// Writes the documents of a batch's units; returns how many.
     fn write(&mut self, batch: &Batch, put: Put) -> Result<usize, SearchError> {
         let Batch {
-            links,
+            legal_units,
             kinds,
             by_unit,
+            ..
         } = batch;
         let today = Utc::now().date_naive();
         let fields = *self.index.fields();
@@ -193,10 +194,11 @@ impl Indexer {
                     .delete_term(Term::from_field_u64(fields.unit, id as u64));
             }
             let records: Vec<Record> = if kind == UnitKind::Enterprise {
-                links
-                    .iter()
-                    .filter(|(_, enterprise)| *enterprise == id)
-                    .filter_map(|(legal, _)| by_unit.get(legal))
+                legal_units
+                    .get(&id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|legal| by_unit.get(legal))
                     .flatten()
                     .cloned()
                     .collect()
@@ -251,8 +253,10 @@ fn mark_of(conn: &mut AnyConnection, seq: i64) -> Result<Mark, SearchError> {
 
 /// What the documents of some units are built from, as read from the database.
 struct Batch {
-    /// (legal unit, enterprise) links of the units.
-    links: Vec<(i64, i64)>,
+    /// Each enterprise's legal units, among the units read.
+    legal_units: HashMap<i64, Vec<i64>>,
+    /// Each legal unit's enterprises, among the units read.
+    enterprises: HashMap<i64, Vec<i64>>,
     /// The units and the units linked to them, with their kinds.
     kinds: Vec<(i64, UnitKind)>,
     /// Every record of each of those units.
@@ -270,9 +274,8 @@ impl Batch {
         let mut enterprises: Vec<i64> = direct.iter().map(|(_, enterprise)| *enterprise).collect();
         enterprises.sort_unstable();
         enterprises.dedup();
-        let mut links = units::enterprise_links(conn, &enterprises)?;
-        links.sort_unstable();
-        links.dedup();
+        // A superset of `direct`: every link of those enterprises.
+        let links = units::enterprise_links(conn, &enterprises)?;
         let mut all: Vec<i64> = ids.to_vec();
         all.extend(
             links
@@ -286,35 +289,35 @@ impl Batch {
         for (unit, record) in units::records_by_unit(conn, &all)? {
             by_unit.entry(unit).or_default().push(record);
         }
+        let mut legal_units: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut enterprises: HashMap<i64, Vec<i64>> = HashMap::new();
+        for &(legal, enterprise) in &links {
+            legal_units.entry(enterprise).or_default().push(legal);
+            enterprises.entry(legal).or_default().push(enterprise);
+        }
         Ok(Batch {
-            links,
+            legal_units,
+            enterprises,
             kinds,
             by_unit,
         })
     }
-}
 
-impl Batch {
     /// The other half of a legal unit and its enterprise when each is the
-    /// other's only one.
+    /// other's only one; the same answer from either side.
     fn pair_of(&self, id: i64, kind: UnitKind) -> Option<i64> {
-        let legal_units_of = |enterprise: i64| {
-            self.links
-                .iter()
-                .filter(move |(_, of)| *of == enterprise)
-                .map(|(legal, _)| *legal)
+        let only = |units: Option<&Vec<i64>>| match units.map(Vec::as_slice) {
+            Some(&[one]) => Some(one),
+            _ => None,
         };
         match kind {
             UnitKind::Enterprise => {
-                let mut legal = legal_units_of(id);
-                let only = legal.next()?;
-                legal.next().is_none().then_some(only)
+                let legal = only(self.legal_units.get(&id))?;
+                (only(self.enterprises.get(&legal)) == Some(id)).then_some(legal)
             }
             UnitKind::LegalUnit => {
-                let mut enterprises = self.links.iter().filter(|(legal, _)| *legal == id);
-                let (_, enterprise) = *enterprises.next()?;
-                let alone = enterprises.next().is_none() && legal_units_of(enterprise).count() == 1;
-                alone.then_some(enterprise)
+                let enterprise = only(self.enterprises.get(&id))?;
+                (only(self.legal_units.get(&enterprise)) == Some(id)).then_some(enterprise)
             }
             _ => None,
         }
