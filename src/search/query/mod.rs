@@ -74,19 +74,12 @@ impl SearchRequest {
     /// carries the one its first page was answered at.
     pub fn fingerprints(&self) -> [(Reach, u64); 4] {
         let first = self.fingerprint();
-        Reach::ALL.map(|reach| match reach {
-            Reach::Words => (reach, first),
-            // Reaches beyond the first page's usual one.
-            _ => (reach, first.rotate_left(8) ^ u64::from(reach.number())),
-        })
+        Reach::ALL.map(|reach| (reach, at_reach(first, reach)))
     }
 
     /// The fingerprint at the reach the search was answered at.
     fn fingerprint_at(&self, reach: Reach) -> u64 {
-        let all = self.fingerprints();
-        all.iter()
-            .find(|(at, _)| *at == reach)
-            .map_or(all[0].1, |(_, fingerprint)| *fingerprint)
+        at_reach(self.fingerprint(), reach)
     }
 
     /// The reach its hits say they were found at: none without query text.
@@ -135,6 +128,15 @@ impl SearchRequest {
         }
         let digest = hash.finalize();
         u64::from_le_bytes(digest[..8].try_into().unwrap_or_default())
+    }
+}
+
+/// A query's fingerprint at a reach: the first reach's is the query's own,
+/// so cursors of the usual answers read as they always did.
+fn at_reach(fingerprint: u64, reach: Reach) -> u64 {
+    match reach {
+        Reach::Words => fingerprint,
+        _ => fingerprint.rotate_left(8) ^ u64::from(reach.number()),
     }
 }
 
