@@ -228,14 +228,32 @@ pub async fn create_load(
     query: web::Query<UploadQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    require(&caller, UPLOADERS)?;
+    let load_id = accept(&state, &caller, &query, &mut body).await?;
+    let location = format!("/api/v1/loads/{load_id}");
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, location.clone()))
+        .json(Accepted {
+            load_id,
+            status: LoadStatus::Queued,
+            location,
+        }))
+}
+
+/// Receives an upload to disk and queues its load: the API's and the loads page's.
+pub async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    query: &UploadQuery,
+    body: &mut web::Payload,
+) -> Result<i64, ApiError> {
+    require(caller, UPLOADERS)?;
     let Upload {
         source,
         effective_date,
         encoding,
-    } = parse_upload(&query, &caller)?;
+    } = parse_upload(query, caller)?;
     let file_name = query.file_name.clone();
-    let requested_by = who(&caller);
+    let requested_by = who(caller);
     let dry_run = query.dry_run;
     let load_id = state
         .db
@@ -257,14 +275,14 @@ pub async fn create_load(
         .await?;
     let partial = state.loads.partial_path(load_id);
     let whole = state.loads.upload_path(load_id);
-    let received = match receive(&mut body, &partial, state.upload_limit).await {
+    let received = match receive(body, &partial, state.upload_limit).await {
         Ok(()) => publish(partial.clone(), whole).await,
         Err(error) => Err(error),
     };
     if let Err(error) = received {
         let _ = std::fs::remove_file(&partial);
         set_status(
-            &state,
+            state,
             load_id,
             LoadStatus::Failed,
             Some(error.problem().detail),
@@ -272,23 +290,16 @@ pub async fn create_load(
         .await?;
         return Err(error);
     }
-    set_status(&state, load_id, LoadStatus::Queued, None).await?;
+    set_status(state, load_id, LoadStatus::Queued, None).await?;
     if state.loads.submit(load_id).is_err() {
         let reason = "the loading thread has stopped; the load was not run".to_owned();
-        set_status(&state, load_id, LoadStatus::Failed, Some(reason)).await?;
+        set_status(state, load_id, LoadStatus::Failed, Some(reason)).await?;
         return Err(ApiError::new(
             Code::WorkerStopped,
             "the loading thread has stopped",
         ));
     }
-    let location = format!("/api/v1/loads/{load_id}");
-    Ok(HttpResponse::Accepted()
-        .insert_header((header::LOCATION, location.clone()))
-        .json(Accepted {
-            load_id,
-            status: LoadStatus::Queued,
-            location,
-        }))
+    Ok(load_id)
 }
 
 async fn set_status(
@@ -419,14 +430,40 @@ pub async fn list_loads(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<web::Json<Vec<LoadView>>, ApiError> {
-    require(&caller, READERS)?;
+    Ok(web::Json(recent(&state, &caller).await?))
+}
+
+/// The last hundred loads `caller` may read, newest first.
+pub async fn recent(state: &AppState, caller: &Caller) -> Result<Vec<LoadView>, ApiError> {
+    require(caller, READERS)?;
     let records = state.db.read(|conn| loads::recent(conn, 100)).await?;
-    let views = records
+    records
         .into_iter()
-        .filter(|r| may_read(&caller, r))
-        .map(|r| LoadView::of(r, &caller))
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(views))
+        .filter(|r| may_read(caller, r))
+        .map(|r| LoadView::of(r, caller))
+        .collect()
+}
+
+/// One load, if `caller` may read it; `id` as given in a path.
+pub async fn one(state: &AppState, caller: &Caller, id: &str) -> Result<LoadView, ApiError> {
+    let record = load_for(state, caller, id).await?;
+    LoadView::of(record, caller)
+}
+
+/// Every rejection of a load `caller` may read, as a streamed CSV body.
+pub async fn rejections_download(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let record = load_for(state, caller, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"load-{}-rejections.csv\"", record.id),
+        ))
+        .streaming(rejections_csv(state.db.clone(), record.id)))
 }
 
 async fn load_for(state: &AppState, caller: &Caller, path: &str) -> Result<LoadRecord, ApiError> {
@@ -458,8 +495,7 @@ pub async fn get_load(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<web::Json<LoadView>, ApiError> {
-    let record = load_for(&state, &caller, &id).await?;
-    Ok(web::Json(LoadView::of(record, &caller)?))
+    Ok(web::Json(one(&state, &caller, &id).await?))
 }
 
 /// Paging of rejections.

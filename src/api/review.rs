@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::require;
 use super::error::{named_in, ApiError, Code, Problem};
 use super::params::{parse_id, parse_stat_id};
-use super::units::shown_name;
 use super::AppState;
 use crate::changes::decision::{self, Refused, Verdict};
 use crate::changes::Actor;
 use crate::domain::access::{Agency, Caller, Role};
+use crate::domain::attribute::{Attribute, Disclosure};
 use crate::domain::source::Source;
 use crate::domain::stat_id::StatId;
+use crate::domain::survivorship;
 use crate::domain::UnknownWord;
 use crate::ingest::load::{CandidateView, PendingStatement};
 use crate::store::review::{self, ReviewItem, ReviewStatus};
@@ -57,6 +58,9 @@ pub struct CandidateShown {
     /// Each field's agreement level, similarity and contribution (log2 m/u).
     #[schema(value_type = Vec<Object>)]
     pub evidence: serde_json::Value,
+    /// Its public attributes as the register shows them now, to set beside the row's.
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One review item.
@@ -190,11 +194,16 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
     let candidates: Vec<CandidateView> = serde_json::from_str(&item.candidates).map_err(decode)?;
     let mut shown = Vec::with_capacity(candidates.len());
     for candidate in candidates {
+        let attributes = current_attributes(conn, candidate.stat_id)?;
         shown.push(CandidateShown {
-            name: current_name(conn, candidate.stat_id)?,
+            name: attributes
+                .get(Attribute::Name.as_str())
+                .and_then(|name| name.as_str())
+                .map(str::to_owned),
             stat_id: candidate.stat_id,
             score: candidate.score,
             evidence: candidate.evidence,
+            attributes,
         });
     }
     let statement: PendingStatement = serde_json::from_str(&item.statement).map_err(decode)?;
@@ -219,10 +228,24 @@ fn view(conn: &mut AnyConnection, item: ReviewItem) -> StoreResult<ReviewView> {
     })
 }
 
-/// The name a unit shows now, by source priority.
-fn current_name(conn: &mut AnyConnection, stat_id: StatId) -> StoreResult<Option<String>> {
+/// A unit's public attributes as shown now, by source priority.
+fn current_attributes(
+    conn: &mut AnyConnection,
+    stat_id: StatId,
+) -> StoreResult<serde_json::Map<String, serde_json::Value>> {
     let records = units::current_records(conn, &[stat_id.unit_number()])?;
-    Ok(shown_name(&records, chrono::Utc::now().date_naive()))
+    Ok(
+        survivorship::resolve(&records, chrono::Utc::now().date_naive())
+            .into_iter()
+            .filter(|resolved| resolved.attribute.disclosure() == Disclosure::Public)
+            .map(|resolved| {
+                (
+                    resolved.attribute.as_str().to_owned(),
+                    resolved.chosen.value.to_json(),
+                )
+            })
+            .collect(),
+    )
 }
 
 /// A statistician's decision: a link names the unit, and only a link does
@@ -321,7 +344,19 @@ pub async fn decide_review(
 ) -> Result<web::Json<ReviewView>, ApiError> {
     require(&caller, REVIEWERS)?;
     let id = parse_id("id", &id)?;
-    let (decision, stat_id, note) = Decision::read(body.into_inner())?.parts();
+    let decision = Decision::read(body.into_inner())?;
+    Ok(web::Json(decide(&state, &caller, id, decision).await?))
+}
+
+/// Takes a reviewer's decision on an item: the API's and the review page's.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    decision: Decision,
+) -> Result<ReviewView, ApiError> {
+    require(caller, REVIEWERS)?;
+    let (decision, stat_id, note) = decision.parts();
     let target = match stat_id {
         Some(text) => Some(parse_stat_id(&text)?),
         None => None,
@@ -334,7 +369,7 @@ pub async fn decide_review(
         ));
     }
     let actor =
-        Actor::of(&caller).ok_or_else(|| ApiError::internal("a reviewer without a token"))?;
+        Actor::of(caller).ok_or_else(|| ApiError::internal("a reviewer without a token"))?;
     let verdict = match (decision, target) {
         (DecisionKind::Link, Some(stat_id)) => Verdict::Link(stat_id),
         (DecisionKind::Link, None) => {
@@ -360,8 +395,56 @@ pub async fn decide_review(
         }
         Err(error) => return Err(error.into()),
     };
-    let shown = state.db.read(move |conn| view(conn, item)).await?;
-    Ok(web::Json(shown))
+    Ok(state.db.read(move |conn| view(conn, item)).await?)
+}
+
+/// One open item of the queue with its neighbours: what the review page shows.
+#[derive(Debug)]
+pub struct QueueItem {
+    /// The item, or none when the queue is empty.
+    pub item: Option<ReviewView>,
+    /// The open item before it.
+    pub previous: Option<i64>,
+    /// The open item after it.
+    pub next: Option<i64>,
+    /// How many items are open in all.
+    pub open: i64,
+}
+
+/// The open item `id`, or the first open one after it (the oldest without an id).
+pub async fn queue_item(
+    state: &AppState,
+    caller: &Caller,
+    id: Option<i64>,
+) -> Result<QueueItem, ApiError> {
+    require(caller, REVIEWERS)?;
+    let after = id.map_or(0, |id| id - 1);
+    Ok(state
+        .db
+        .read(move |conn| {
+            let open = review::count(conn, ReviewStatus::Open)?;
+            let mut first = review::list(conn, ReviewStatus::Open, None, after, 1)?;
+            if first.is_empty() && after > 0 {
+                // Past the end of the queue: back to its oldest item.
+                first = review::list(conn, ReviewStatus::Open, None, 0, 1)?;
+            }
+            let Some(found) = first.pop() else {
+                return Ok(QueueItem {
+                    item: None,
+                    previous: None,
+                    next: None,
+                    open,
+                });
+            };
+            let (previous, next) = review::neighbours(conn, ReviewStatus::Open, found.id)?;
+            Ok(QueueItem {
+                item: Some(view(conn, found)?),
+                previous,
+                next,
+                open,
+            })
+        })
+        .await?)
 }
 
 /// What the audit trail hashes of a decision: the request, as read.

@@ -30,48 +30,48 @@ const MAX_QUERY_CHARS: usize = 200;
 const DEFAULT_LIMIT: usize = 20;
 
 /// The query box and filters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Name words in any script and spelling, or a stat_id, tin or reg_number. Empty: every unit (with the filters).
     #[param(max_length = 200)]
-    q: Option<String>,
+    pub q: Option<String>,
     /// Unit kind.
     #[param(inline, value_type = Option<UnitKind>)]
-    kind: Option<String>,
+    pub kind: Option<String>,
     /// Legal status.
     #[param(inline, value_type = Option<UnitStatus>)]
-    status: Option<String>,
+    pub status: Option<String>,
     /// Region code (ISO 3166-2:TM), e.g. `TM-S`.
     #[param(pattern = "^[Tt][Mm]-[ABDLMSabdlms]$")]
-    region: Option<String>,
+    pub region: Option<String>,
     /// NACE code at any level, or a section letter: `62` takes 62.10 and 62.20. A code NACE does not have finds nothing.
     #[param(pattern = r"^([A-Za-z]|[0-9]{2}|[0-9]{2}\.?[0-9]{1,2})$")]
-    activity: Option<String>,
+    pub activity: Option<String>,
     /// Legal form code (see `/api/v1/legal-forms`); an unknown one finds nothing.
     #[param(max_length = 16)]
-    legal_form: Option<String>,
+    pub legal_form: Option<String>,
     /// Institutional sector code, e.g. `S11`; an unknown one finds nothing.
     #[param(max_length = 16)]
-    sector: Option<String>,
+    pub sector: Option<String>,
     /// Size class by persons employed. Confidential: needs an admin, statistician or analyst token.
     #[param(inline, value_type = Option<SizeClass>)]
-    size_class: Option<String>,
+    pub size_class: Option<String>,
     /// Registered on or after this day (YYYY-MM-DD, 1800-01-01 to 2100-12-31).
     #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
-    registered_from: Option<String>,
+    pub registered_from: Option<String>,
     /// Registered on or before this day (YYYY-MM-DD, 1800-01-01 to 2100-12-31).
     #[param(value_type = Option<String>, format = Date, pattern = r"^(1[89][0-9]{2}|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
-    registered_to: Option<String>,
+    pub registered_to: Option<String>,
     /// `relevance` (default), `name` (A to Z), `registered` (oldest first) or `-registered` (newest first).
     #[param(inline, value_type = Option<Sort>)]
-    sort: Option<String>,
+    pub sort: Option<String>,
     /// The `next_cursor` of the previous page, with the same q, filters and sort.
     #[param(max_length = 200)]
-    cursor: Option<String>,
+    pub cursor: Option<String>,
     /// How many results (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    limit: Option<String>,
+    pub limit: Option<String>,
 }
 
 /// What a search found.
@@ -115,11 +115,20 @@ pub async fn search_units(
     caller: Caller,
     params: web::Query<SearchParams>,
 ) -> Result<web::Json<SearchView>, ApiError> {
+    Ok(web::Json(find(&state, &caller, params.into_inner()).await?))
+}
+
+/// A search as `caller` may ask it: the API's answer and the search page's.
+pub async fn find(
+    state: &AppState,
+    caller: &Caller,
+    params: SearchParams,
+) -> Result<SearchView, ApiError> {
     let confidential = caller.may_see(Disclosure::Confidential);
     if params.size_class.is_some() && !confidential {
-        auth::require(&caller, &[Role::Admin, Role::Statistician, Role::Analyst])?;
+        auth::require(caller, &[Role::Admin, Role::Statistician, Role::Analyst])?;
     }
-    let request = validate(params.into_inner(), confidential)?;
+    let request = validate(params, confidential)?;
     let index = state.index.clone();
     let (index_version, found) = state
         .searches
@@ -128,13 +137,13 @@ pub async fn search_units(
             Ok::<_, crate::search::SearchError>((index.version(), found))
         })
         .await??;
-    Ok(web::Json(SearchView {
+    Ok(SearchView {
         index_version,
         total: found.total,
         results: found.hits,
         facets: found.facets,
         next_cursor: found.next.map(|cursor| cursor.encode()),
-    }))
+    })
 }
 
 /// Checks every parameter, naming each bad one.
@@ -390,7 +399,7 @@ pub struct SuggestParams {
     q: Option<String>,
     /// How many suggestions (default 10).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
-    limit: Option<String>,
+    pub limit: Option<String>,
 }
 
 /// One suggestion.

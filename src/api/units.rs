@@ -127,6 +127,22 @@ pub async fn get_unit(
 ) -> Result<HttpResponse, ApiError> {
     let stat_id = parse_stat_id(&path)?;
     let as_of = parse_as_of(query.as_of.as_deref())?;
+    let view = read_unit(&state, &caller, stat_id, as_of).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            format!("\"{}\"", view.version),
+        ))
+        .json(view))
+}
+
+/// A unit as it was on a date, as `caller` may see it: the API's answer and the unit page's.
+pub async fn read_unit(
+    state: &AppState,
+    caller: &Caller,
+    stat_id: StatId,
+    as_of: NaiveDate,
+) -> Result<UnitView, ApiError> {
     let (found, version) = state
         .db
         .read(move |conn| {
@@ -146,20 +162,17 @@ pub async fn get_unit(
         .filter(|(_, view)| view.conflict)
         .map(|(attribute, _)| *attribute)
         .collect();
-    let view = UnitView {
+    Ok(UnitView {
         stat_id,
         kind: found.unit.kind,
         as_of,
         register_version: found.register_version,
         version,
-        disclosure: disclosure_name(&caller),
-        withheld: withheld(&caller),
+        disclosure: disclosure_name(caller),
+        withheld: withheld(caller),
         attributes,
         conflicts,
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::ETAG, format!("\"{version}\"")))
-        .json(view))
+    })
 }
 
 fn attribute_view(resolved: &Resolved<'_>, labels: &Labels) -> AttributeView {
@@ -278,6 +291,15 @@ pub async fn get_history(
     path: web::Path<String>,
 ) -> Result<web::Json<HistoryView>, ApiError> {
     let stat_id = parse_stat_id(&path)?;
+    Ok(web::Json(read_history(&state, &caller, stat_id).await?))
+}
+
+/// Everything recorded about a unit, as `caller` may see it.
+pub async fn read_history(
+    state: &AppState,
+    caller: &Caller,
+    stat_id: StatId,
+) -> Result<HistoryView, ApiError> {
     let (found, events) = state
         .db
         .read(move |conn| {
@@ -287,7 +309,7 @@ pub async fn get_history(
         })
         .await?;
     let found = found.ok_or_else(|| not_found(stat_id))?;
-    let changes = history_entries(&found.records, &caller);
+    let changes = history_entries(&found.records, caller);
     let events = events
         .into_iter()
         .map(|event| EventView {
@@ -303,12 +325,12 @@ pub async fn get_history(
             note: event.note,
         })
         .collect();
-    Ok(web::Json(HistoryView {
+    Ok(HistoryView {
         stat_id,
         register_version: found.register_version,
         changes,
         events,
-    }))
+    })
 }
 
 /// The history as the caller may see it.
@@ -420,6 +442,15 @@ pub async fn get_links(
 ) -> Result<web::Json<LinksView>, ApiError> {
     let stat_id = parse_stat_id(&path)?;
     let as_of = parse_as_of(query.as_of.as_deref())?;
+    Ok(web::Json(read_links(&state, stat_id, as_of).await?))
+}
+
+/// The units related to a unit on a date (links hold no confidential figures).
+pub async fn read_links(
+    state: &AppState,
+    stat_id: StatId,
+    as_of: NaiveDate,
+) -> Result<LinksView, ApiError> {
     let links = state
         .db
         .read(move |conn| {
@@ -456,11 +487,11 @@ pub async fn get_links(
         })
         .await?
         .ok_or_else(|| not_found(stat_id))?;
-    Ok(web::Json(LinksView {
+    Ok(LinksView {
         stat_id,
         as_of,
         links,
-    }))
+    })
 }
 
 /// The name a unit shows on a date, if any source gives one.
