@@ -109,6 +109,8 @@ catalogue! {
     TokenInvalid = ("token_invalid", 401, "Invalid token"),
     /// A token whose role may not do this.
     RoleForbidden = ("role_forbidden", 403, "Not allowed for this role"),
+    /// A page form whose CSRF token is not the browser's cookie.
+    CsrfMismatch = ("csrf_mismatch", 403, "The form's CSRF token does not match"),
     /// An agency token acting for another agency's source.
     OtherAgency = ("other_agency", 403, "Not this agency's source"),
     /// No unit with this stat_id.

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod register;
 pub mod review;
 pub mod schema;
+pub mod sessions;
 pub mod snapshot;
 pub mod tokens;
 pub mod units;

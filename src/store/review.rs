@@ -111,6 +111,26 @@ pub fn list(
         .load(conn)?)
 }
 
+/// The ids of the items of a status just before and just after `id`: the
+/// review page's previous and next.
+pub fn neighbours(
+    conn: &mut AnyConnection,
+    status: ReviewStatus,
+    id: i64,
+) -> StoreResult<(Option<i64>, Option<i64>)> {
+    let previous = review_items::table
+        .filter(review_items::status.eq(status.as_str()))
+        .filter(review_items::id.lt(id))
+        .select(diesel::dsl::max(review_items::id))
+        .first::<Option<i64>>(conn)?;
+    let next = review_items::table
+        .filter(review_items::status.eq(status.as_str()))
+        .filter(review_items::id.gt(id))
+        .select(diesel::dsl::min(review_items::id))
+        .first::<Option<i64>>(conn)?;
+    Ok((previous, next))
+}
+
 /// How many items have a status.
 pub fn count(conn: &mut AnyConnection, status: ReviewStatus) -> StoreResult<i64> {
     Ok(review_items::table

@@ -264,6 +264,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        session_hash -> Text,
+        token_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(web_sessions -> api_tokens (token_id));
 diesel::joinable!(source_records -> units (unit_id));
 diesel::joinable!(change_log -> units (unit_id));
 diesel::joinable!(event_units -> events (event_id));
@@ -290,4 +301,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     frames,
     frame_units,
+    web_sessions,
 );

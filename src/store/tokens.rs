@@ -67,6 +67,19 @@ impl TokenRow {
     }
 }
 
+impl TokenRow {
+    fn into_caller(self) -> StoreResult<Caller> {
+        let info = self.into_info()?;
+        Ok(Caller::Token {
+            id: info.id,
+            role: info.role,
+            agency: info.agency,
+            label: info.label,
+            exact_figures: info.exact_figures,
+        })
+    }
+}
+
 /// What a new token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Grant<'a> {
@@ -128,17 +141,18 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> StoreResult<Optio
         .select(TokenRow::as_select())
         .first(conn)
         .optional()?;
-    row.map(|row| {
-        let info = row.into_info()?;
-        Ok(Caller::Token {
-            id: info.id,
-            role: info.role,
-            agency: info.agency,
-            label: info.label,
-            exact_figures: info.exact_figures,
-        })
-    })
-    .transpose()
+    row.map(TokenRow::into_caller).transpose()
+}
+
+/// The caller a live token speaks for, by its row id: a web session's.
+pub fn caller_by_id(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Caller>> {
+    let row: Option<TokenRow> = api_tokens::table
+        .find(id)
+        .filter(api_tokens::revoked_at.is_null())
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()?;
+    row.map(TokenRow::into_caller).transpose()
 }
 
 /// Every token, newest first.
