@@ -14,6 +14,7 @@ pub mod domain;
 pub mod export;
 pub mod ingest;
 pub mod lookup;
+pub mod pages;
 pub mod reconcile;
 pub mod search;
 pub mod startup;

@@ -28,6 +28,9 @@ impl Routes {
         for page in ["/openapi.json", "/docs", "/docs/{_:.*}"] {
             routes.push((ResourceDef::new(page), vec!["GET"]));
         }
+        for (page, methods) in crate::pages::PATHS {
+            routes.push((ResourceDef::new(page), methods.to_vec()));
+        }
         Routes { routes }
     }
 

@@ -149,31 +149,34 @@ pub fn app(
     let document = document::finished(document);
     let routes = std::sync::Arc::new(Routes::of(&document));
     let served = document.clone();
-    app.route(
-        "/openapi.json",
-        web::get().to(move || {
-            let document = served.clone();
-            async move { HttpResponse::Ok().json(document) }
-        }),
-    )
-    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
-    .route(
-        "/docs",
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header(("Location", "/docs/"))
-                .finish()
-        }),
-    )
-    .default_service(web::to(move |request: actix_web::HttpRequest| {
-        let refused = routes.refuse(&request);
-        async move { Err::<HttpResponse, ApiError>(refused) }
-    }))
-    .wrap(actix_web::middleware::from_fn(reconcile::cors::cors))
-    .wrap(actix_web::middleware::from_fn(request_span))
-    // Every answer says what it is: a browser must not sniff a CSV or a
-    // problem document into something it would run.
-    .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+    app.configure(crate::pages::routes)
+        .route(
+            "/openapi.json",
+            web::get().to(move || {
+                let document = served.clone();
+                async move { HttpResponse::Ok().json(document) }
+            }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(move |request: actix_web::HttpRequest| {
+            let refused = routes.refuse(&request);
+            async move { Err::<HttpResponse, ApiError>(refused) }
+        }))
+        .wrap(actix_web::middleware::from_fn(reconcile::cors::cors))
+        .wrap(actix_web::middleware::from_fn(request_span))
+        // Every answer says what it is: a browser must not sniff a CSV or a
+        // problem document into something it would run.
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")),
+        )
 }
 
 /// One span per request with method, path, status and latency.
