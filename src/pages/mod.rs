@@ -244,3 +244,124 @@ struct ErrorPage {
     detail: String,
     fields: Vec<(String, String)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::language::Lang;
+    use crate::domain::attribute::Attribute;
+    use crate::domain::event::{EventKind, EventRole};
+    use crate::domain::link::LinkKind;
+    use crate::domain::size_class::SizeClass;
+    use crate::domain::source::{OriginKind, Source};
+    use crate::domain::unit::{UnitKind, UnitStatus};
+    use crate::store::loads::LoadStatus;
+
+    /// The templates and the code that fill them, where texts are asked for by key.
+    const SOURCES: [&str; 14] = [
+        include_str!("templates/base.html"),
+        include_str!("templates/error.html"),
+        include_str!("templates/search.html"),
+        include_str!("templates/unit.html"),
+        include_str!("templates/review.html"),
+        include_str!("templates/loads.html"),
+        include_str!("templates/load.html"),
+        include_str!("templates/login.html"),
+        include_str!("search.rs"),
+        include_str!("unit.rs"),
+        include_str!("review.rs"),
+        include_str!("loads.rs"),
+        include_str!("account.rs"),
+        include_str!("mod.rs"),
+    ];
+
+    /// Every literal key in `source` after one of the callers' openings.
+    fn keys_in(source: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for opening in ["t.get(\"", "texts.get(\"", ".with(\""] {
+            for (at, _) in source.match_indices(opening) {
+                let rest = &source[at + opening.len()..];
+                let key: String = rest.chars().take_while(|c| *c != '"').collect();
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    /// Each coded value a page names in words, as `prefix-value`.
+    fn coded_keys() -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut add = |prefix: &str, values: Vec<&str>| {
+            keys.extend(values.into_iter().map(|value| format!("{prefix}-{value}")));
+        };
+        add(
+            "attribute",
+            Attribute::ALL.iter().map(|a| a.as_str()).collect(),
+        );
+        add("kind", UnitKind::ALL.iter().map(|k| k.as_str()).collect());
+        add(
+            "status",
+            UnitStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        );
+        add(
+            "size_class",
+            SizeClass::ALL.iter().map(|s| s.as_str()).collect(),
+        );
+        add("event", EventKind::ALL.iter().map(|e| e.as_str()).collect());
+        add("role", EventRole::ALL.iter().map(|r| r.as_str()).collect());
+        add("source", Source::ALL.iter().map(|s| s.as_str()).collect());
+        add(
+            "origin",
+            OriginKind::ALL.iter().map(|o| o.as_str()).collect(),
+        );
+        add(
+            "load-status",
+            LoadStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        );
+        add(
+            "link-whole",
+            LinkKind::ALL.iter().map(|l| l.as_str()).collect(),
+        );
+        add(
+            "link-part",
+            LinkKind::ALL.iter().map(|l| l.as_str()).collect(),
+        );
+        add(
+            "level",
+            vec!["exact", "close", "partial", "disagree", "missing"],
+        );
+        let facets = [
+            "region",
+            "activity",
+            "legal_form",
+            "status",
+            "kind",
+            "size_class",
+        ];
+        add("facet", facets.to_vec());
+        keys
+    }
+
+    #[test]
+    fn every_text_a_page_asks_for_is_in_every_catalogue() {
+        let wanted: BTreeSet<String> = SOURCES
+            .iter()
+            .flat_map(|source| keys_in(source))
+            .filter(|key| !key.is_empty() && !key.contains('{'))
+            .chain(coded_keys())
+            .collect();
+        assert!(
+            wanted.len() > 150,
+            "the scan found the keys: {}",
+            wanted.len()
+        );
+        for lang in Lang::ALL {
+            let missing: Vec<&String> = wanted
+                .iter()
+                .filter(|key| lang.texts().find(key).is_none())
+                .collect();
+            assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
+        }
+    }
+}

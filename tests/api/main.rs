@@ -19,6 +19,7 @@ mod frames;
 mod harness;
 mod hostile;
 mod loads;
+mod pages;
 mod reconcile;
 mod register;
 mod review;
