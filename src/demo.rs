@@ -76,6 +76,19 @@ pub fn prepare_folder(dir: &Path) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// A statistician's token for the demo's pages: the demo folder is a
+/// throwaway, so its one token may be printed for the visitor to sign in with.
+pub fn statistician_token(db: &Database) -> Result<String, DemoError> {
+    let mut conn = db.writer()?;
+    let label = Some("demo statistician");
+    Ok(crate::store::tokens::create(
+        &mut conn,
+        crate::domain::access::Role::Statistician,
+        None,
+        label,
+    )?)
+}
+
 /// Loads the sample extracts with the service's thresholds; returns their reports.
 pub fn seed(db: &Database, thresholds: Thresholds) -> Result<Vec<Report>, DemoError> {
     let mut conn = db.writer()?;

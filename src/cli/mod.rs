@@ -217,6 +217,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             tracing::info!(folder = %demo_dir.display(), "demo data loaded");
+            let token = crate::demo::statistician_token(&db)?;
+            eprintln!(
+                "pages: http://{addr}/  — to review and load, sign in at /login with the demo statistician's token:\n{token}"
+            );
             serve(settings)?;
         }
         Command::Token {
