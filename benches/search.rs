@@ -93,6 +93,8 @@ mod pg_trgm;
 mod process;
 #[path = "support/queries.rs"]
 mod queries;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -109,6 +111,7 @@ use sanaw::search::query::{self as engine, Filters, SearchRequest};
 use sanaw::search::SearchIndex;
 use sanaw::store::schema::{source_records, units};
 use sanaw::store::AnyConnection;
+use server::{json, Server};
 
 use drive::{ms, Summary};
 use namesakes::Frequencies;
@@ -177,7 +180,7 @@ fn main() {
 
     match &settings.reuse {
         Some(kept) => println!("reusing the extracts and register in {}", kept.display()),
-        None => generate_and_load(root, &data, &settings),
+        None => server::generate_and_load(root, &data, settings.entities, settings.seed),
     }
     if settings.reindex {
         reindex(&data);
@@ -248,43 +251,6 @@ fn workspace(settings: &Settings) -> (Option<tempfile::TempDir>, std::path::Path
 
 // ---------------------------------------------------------------------------
 // 1–2. Data, loads and the index
-
-/// Generates the extracts and loads each one with the real binary.
-fn generate_and_load(root: &Path, data: &Path, settings: &Settings) {
-    let started = Instant::now();
-    let config = generator::Config {
-        entities: settings.entities,
-        seed: settings.seed,
-    };
-    let summary = generator::generate(root, &config).expect("extracts generated");
-    println!(
-        "generated {} entities (seed {}): justice {}, tax {}, statistics {} rows in {:.1} s",
-        summary.entities,
-        settings.seed,
-        summary.justice_rows,
-        summary.tax_rows,
-        summary.statistics_rows,
-        started.elapsed().as_secs_f64()
-    );
-    for source in ["justice", "tax", "statistics"] {
-        let file = root.join(format!("{source}.csv"));
-        let file = file.to_str().expect("a UTF-8 path");
-        let run = process::run(data, &["load", "--source", source, file, "--json"]);
-        let report: serde_json::Value =
-            serde_json::from_str(&run.stdout).expect("a JSON load report");
-        let rows = report["rows_read"].as_u64().unwrap_or_default();
-        println!(
-            "load {source:>10}: {rows} rows in {:.1} s = {:.0} rows/s, peak RSS {:.0} MiB; \
-             created {}, links {}, review opened {}",
-            run.elapsed.as_secs_f64(),
-            rows as f64 / run.elapsed.as_secs_f64(),
-            process::mib(run.peak_kib),
-            report["units_created"],
-            report["links"],
-            report["review_opened"],
-        );
-    }
-}
 
 /// A full rebuild of the index from the database, as its own process.
 fn reindex(data: &Path) {
@@ -883,74 +849,6 @@ fn search_target(text: &str) -> String {
 
 // ---------------------------------------------------------------------------
 // 4. sanaw over HTTP
-
-/// The running `sanaw serve`; killed when dropped, so a failing bench does
-/// not leave it behind.
-struct Server {
-    child: std::process::Child,
-    address: String,
-}
-
-impl Server {
-    /// Starts the server and waits until it answers and its index holds the
-    /// register's last change.
-    fn start(data: &Path) -> Server {
-        let port = process::free_port();
-        let started = Instant::now();
-        let server = Server {
-            child: process::serve(data, port),
-            address: format!("127.0.0.1:{port}"),
-        };
-        server.wait_until_ready();
-        println!(
-            "sanaw serve ready in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        server
-    }
-
-    fn wait_until_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(300);
-        let mut client = http::Client::new(&self.address);
-        while Instant::now() < deadline {
-            if let Some(version) =
-                json(&mut client, "/health").and_then(|health| health["register_version"].as_i64())
-            {
-                let indexed = json(&mut client, "/api/v1/units?limit=1")
-                    .and_then(|found| found["index_version"].as_i64());
-                if indexed == Some(version) {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("sanaw serve was not ready within 300 s");
-    }
-
-    /// Stops the server; returns its peak RSS in KiB.
-    fn stop(mut self) -> Option<u64> {
-        let peak = process::peak_rss_kib(self.child.id());
-        self.child.kill().ok();
-        self.child.wait().ok();
-        peak
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // After stop() this finds the process gone, which is fine.
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-/// A 200 answer's JSON, or `None`.
-fn json(client: &mut http::Client, target: &str) -> Option<serde_json::Value> {
-    let response = client.get(target).ok()?;
-    (response.status == 200)
-        .then(|| serde_json::from_slice(&response.body).ok())
-        .flatten()
-}
 
 /// Where the expected unit came (1 = first), or `None` outside the ten.
 type Rank = Option<usize>;
