@@ -45,6 +45,9 @@ use server::Server;
 /// The bound on the search and unit pages' first byte.
 const TARGET: &str = "target: first byte at most 50 ms";
 
+/// How a target is written for a sampled `(stat_id, name)`.
+type Target = fn(&(String, String)) -> String;
+
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
@@ -72,25 +75,19 @@ fn main() {
     let clients = env_or("BENCH_CLIENTS", 16);
     let duration = Duration::from_secs(env_or("BENCH_SECONDS", 10));
 
-    let first_word = |name: &str| name.split_whitespace().next().unwrap_or(name).to_owned();
-    let kinds: [(&str, Box<dyn Fn(&(String, String)) -> String>); 5] = [
-        (
-            "search page, whole name",
-            Box::new(|(_, name)| format!("/search?q={}", queries::percent(name))),
-        ),
-        (
-            "search API, whole name",
-            Box::new(|(_, name)| format!("/api/v1/units?q={}", queries::percent(name))),
-        ),
-        (
-            "search page, first word",
-            Box::new(move |(_, name)| format!("/search?q={}", queries::percent(&first_word(name)))),
-        ),
-        ("unit page", Box::new(|(id, _)| format!("/units/{id}"))),
-        (
-            "unit API",
-            Box::new(|(id, _)| format!("/api/v1/units/{id}")),
-        ),
+    let kinds: [(&str, Target); 5] = [
+        ("search page, whole name", |(_, name)| {
+            format!("/search?q={}", queries::percent(name))
+        }),
+        ("search API, whole name", |(_, name)| {
+            format!("/api/v1/units?q={}", queries::percent(name))
+        }),
+        ("search page, first word", |(_, name)| {
+            let word = name.split_whitespace().next().unwrap_or(name);
+            format!("/search?q={}", queries::percent(word))
+        }),
+        ("unit page", |(id, _)| format!("/units/{id}")),
+        ("unit API", |(id, _)| format!("/api/v1/units/{id}")),
     ];
     for (label, target) in &kinds {
         let targets: Vec<String> = units.iter().map(target).collect();
