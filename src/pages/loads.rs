@@ -44,7 +44,7 @@ struct LoadPage {
     running: bool,
     dry_run: bool,
     error: Option<String>,
-    report: Vec<(String, String)>,
+    report: Vec<(&'static str, String, String)>,
     rejections: Vec<(u64, String, String)>,
     more_rejections: bool,
     notes: Vec<String>,
@@ -141,8 +141,11 @@ async fn show_load(
     Ok(html(visitor, StatusCode::OK, &page))
 }
 
-/// The report's counts, each with its words.
-fn figures(report: &crate::ingest::load::Report, texts: &Texts) -> Vec<(String, String)> {
+/// The report's counts, each with its name (its element's id) and its words.
+fn figures(
+    report: &crate::ingest::load::Report,
+    texts: &Texts,
+) -> Vec<(&'static str, String, String)> {
     let counts = [
         ("rows_read", report.rows_read),
         ("accepted", report.accepted),
@@ -154,11 +157,18 @@ fn figures(report: &crate::ingest::load::Report, texts: &Texts) -> Vec<(String, 
         ("review_pending", report.review_pending),
         ("conflicts", report.conflicts),
     ];
-    let mut shown: Vec<(String, String)> = counts
+    let mut shown: Vec<(&'static str, String, String)> = counts
         .into_iter()
-        .map(|(name, count)| (texts.of("report", name).to_owned(), count.to_string()))
+        .map(|(name, count)| {
+            (
+                name,
+                texts.of("report", name).to_owned(),
+                count.to_string(),
+            )
+        })
         .collect();
     shown.push((
+        "seconds",
         texts.get("report-seconds").to_owned(),
         format!("{:.2}", report.seconds),
     ));
