@@ -159,13 +159,7 @@ fn figures(
     ];
     let mut shown: Vec<(&'static str, String, String)> = counts
         .into_iter()
-        .map(|(name, count)| {
-            (
-                name,
-                texts.of("report", name).to_owned(),
-                count.to_string(),
-            )
-        })
+        .map(|(name, count)| (name, texts.of("report", name).to_owned(), count.to_string()))
         .collect();
     shown.push((
         "seconds",
