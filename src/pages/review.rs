@@ -208,13 +208,14 @@ fn bar(level: &str, weight: f64, widest: f64, texts: &Texts) -> Bar {
     }
 }
 
-/// A decision as the page's form sends it.
+/// A decision as the page's one form sends it: the button pressed names
+/// it, `link` carrying the candidate's stat_id, `decision` create or reject.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Decided {
     csrf: String,
-    decision: String,
-    stat_id: Option<String>,
+    link: Option<String>,
+    decision: Option<String>,
     note: Option<String>,
 }
 
@@ -240,22 +241,15 @@ async fn decide_item(
     visitor.check_csrf(&form.csrf)?;
     let id = parse_id("id", id)?;
     let note = form.note.filter(|note| !note.trim().is_empty());
-    let decision = match (form.decision.as_str(), form.stat_id) {
-        ("link", Some(stat_id)) => Decision::Link { stat_id, note },
-        ("link", None) => {
-            return Err(ApiError::field(
-                Code::MissingValue,
-                "stat_id",
-                "a link names its unit",
-            ))
-        }
-        ("create", _) => Decision::Create { note },
-        ("reject", _) => Decision::Reject { note },
+    let decision = match (form.link, form.decision.as_deref()) {
+        (Some(stat_id), None) => Decision::Link { stat_id, note },
+        (None, Some("create")) => Decision::Create { note },
+        (None, Some("reject")) => Decision::Reject { note },
         _ => {
             return Err(ApiError::field(
                 Code::UnknownValue,
                 "decision",
-                "expected link, create or reject",
+                "expected one of: link (a candidate's stat_id), create or reject",
             ))
         }
     };

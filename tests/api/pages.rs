@@ -397,7 +397,11 @@ async fn a_review_decision_on_the_page_is_the_apis_decision_and_the_next_item_fo
     let decided = browser
         .post(
             &format!("/review/{}", ids[0]),
-            &[("csrf", &csrf), ("decision", "reject")],
+            &[
+                ("csrf", &csrf),
+                ("decision", "reject"),
+                ("note", "a test row"),
+            ],
         )
         .await;
 
@@ -412,6 +416,22 @@ async fn a_review_decision_on_the_page_is_the_apis_decision_and_the_next_item_fo
         .get("/api/v1/review?status=rejected", Some(&token))
         .await;
     assert_eq!(rejected["items"][0]["id"], ids[0], "{rejected}");
+    assert_eq!(
+        rejected["items"][0]["note"], "a test row",
+        "the note is kept"
+    );
+    let both = browser
+        .post(
+            &format!("/review/{}", ids[1]),
+            &[
+                ("csrf", &csrf),
+                ("link", "100000011"),
+                ("decision", "reject"),
+            ],
+        )
+        .await;
+    assert_eq!(both.status, 400, "one decision at a time: {}", both.body);
+    assert!(both.body.contains("decision"), "the field is named");
     let again = browser
         .post(
             &format!("/review/{}", ids[0]),

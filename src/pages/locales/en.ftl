@@ -66,6 +66,7 @@ review-link = Link
 review-create = Create new
 review-reject = Reject
 review-pager = Items of the queue
+review-note = Note (optional, kept with the decision)
 review-previous = Previous
 review-next = Next
 review-empty = The review queue is empty. Well done.

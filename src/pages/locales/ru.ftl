@@ -66,6 +66,7 @@ review-link = Связать
 review-create = Создать новую
 review-reject = Отклонить
 review-pager = Записи очереди
+review-note = Примечание (необязательно, сохраняется с решением)
 review-previous = Предыдущая
 review-next = Следующая
 review-empty = Очередь проверки пуста. Отлично.

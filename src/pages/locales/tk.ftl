@@ -66,6 +66,7 @@ review-link = Baglanyşdyr
 review-create = Täzesini döret
 review-reject = Ret et
 review-pager = Nobatyň ýazgylary
+review-note = Bellik (hökmany däl, karar bilen saklanýar)
 review-previous = Öňki
 review-next = Indiki
 review-empty = Barlag nobaty boş. Berekella.
