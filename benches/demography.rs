@@ -21,10 +21,13 @@
 
 #[path = "support/generator.rs"]
 mod generator;
+#[path = "support/http.rs"]
+mod http;
 #[path = "support/process.rs"]
 mod process;
+#[path = "support/server.rs"]
+mod server;
 
-use std::path::Path;
 use std::time::Instant;
 
 use chrono::{Datelike, Utc};
@@ -50,7 +53,7 @@ fn main() {
     match (&postgres, &reuse) {
         (Some(_), _) => println!("walking the PostgreSQL register of BENCH_PG_URL"),
         (None, Some(kept)) => println!("reusing the register in {}", kept.display()),
-        (None, None) => generate_and_load(root, &data, entities, seed),
+        (None, None) => server::generate_and_load(root, &data, entities, seed),
     }
     let location = match postgres {
         Some(url) => Location::Postgres(url),
@@ -108,29 +111,6 @@ fn cached(tables: &sanaw::stats::demography::Tables, this_year: i32) {
                 " (provisional)"
             },
             row.count.active
-        );
-    }
-}
-
-fn generate_and_load(root: &Path, data: &Path, entities: usize, seed: u64) {
-    let started = Instant::now();
-    let config = generator::Config { entities, seed };
-    let summary = generator::generate(root, &config).expect("extracts generated");
-    println!(
-        "generated {entities} entities (seed {seed}): justice {}, tax {}, statistics {} rows in {:.1} s",
-        summary.justice_rows,
-        summary.tax_rows,
-        summary.statistics_rows,
-        started.elapsed().as_secs_f64()
-    );
-    for source in ["justice", "tax", "statistics"] {
-        let file = root.join(format!("{source}.csv"));
-        let file = file.to_str().expect("a UTF-8 path");
-        let run = process::run(data, &["load", "--source", source, file, "--json"]);
-        println!(
-            "load {source:>10}: {:.1} s, peak RSS {:.0} MiB",
-            run.elapsed.as_secs_f64(),
-            process::mib(run.peak_kib)
         );
     }
 }

@@ -32,6 +32,8 @@ mod http;
 mod process;
 #[path = "support/queries.rs"]
 mod queries;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -41,6 +43,7 @@ use queries::{Rng, Script};
 use sanaw::domain::stat_id::StatId;
 use sanaw::reconcile::normalise;
 use serde_json::{json, Value};
+use server::Server;
 
 /// The issue's target, printed beside the figure it applies to.
 const TARGET: &str = "issue: 1,000 queries in one batch ≤ 1 s at 1,000,000 entities";
@@ -63,7 +66,7 @@ fn main() {
     let data = root.join("data");
     match &reuse {
         Some(kept) => println!("reusing the extracts and register in {}", kept.display()),
-        None => generate_and_load(root, &data, entities, seed),
+        None => server::generate_and_load(root, &data, entities, seed),
     }
     let units = entity_units(root, &data);
     let rows = draw_rows(root, &units, seed, batch * batches);
@@ -95,29 +98,6 @@ fn main() {
     if env_or("BENCH_KEEP", 0) == 1 {
         println!("kept {}", folder.keep().display());
     }
-}
-
-/// Generates the extracts and loads each one with the real binary.
-fn generate_and_load(root: &Path, data: &Path, entities: usize, seed: u64) {
-    let started = Instant::now();
-    let config = generator::Config { entities, seed };
-    generator::generate(root, &config).expect("extracts generated");
-    for source in ["justice", "tax", "statistics"] {
-        let file = root.join(format!("{source}.csv"));
-        process::run(
-            data,
-            &[
-                "load",
-                "--source",
-                source,
-                file.to_str().expect("a UTF-8 path"),
-            ],
-        );
-    }
-    println!(
-        "generated and loaded {entities} entities in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
 }
 
 /// Each entity's unit: the one most of its linked rows went to.
@@ -291,58 +271,6 @@ fn load_average() -> String {
 /// A name as the index compares it.
 fn key(text: &str) -> String {
     normalise::name(text).key()
-}
-
-/// A running `sanaw serve`.
-struct Server {
-    child: std::process::Child,
-    address: String,
-}
-
-impl Server {
-    /// Starts the server and waits until its index holds the register's last change.
-    fn start(data: &Path) -> Server {
-        let port = process::free_port();
-        let server = Server {
-            child: process::serve(data, port),
-            address: format!("127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(600);
-        let mut client = http::Client::new(&server.address);
-        while Instant::now() < deadline {
-            let version = json(&mut client, "/health").and_then(|h| h["register_version"].as_i64());
-            let indexed = json(&mut client, "/api/v1/units?limit=1")
-                .and_then(|found| found["index_version"].as_i64());
-            if version.is_some() && indexed == version {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("sanaw serve was not ready within 600 s");
-    }
-
-    /// Stops the server; returns its peak RSS in KiB.
-    fn stop(mut self) -> Option<u64> {
-        let peak = process::peak_rss_kib(self.child.id());
-        self.child.kill().ok();
-        self.child.wait().ok();
-        peak
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-/// A 200 answer's JSON, or `None`.
-fn json(client: &mut http::Client, target: &str) -> Option<Value> {
-    let response = client.get(target).ok()?;
-    (response.status == 200)
-        .then(|| serde_json::from_slice(&response.body).ok())
-        .flatten()
 }
 
 /// The rows of a CSV file after its header, streamed (the generator's

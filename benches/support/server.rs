@@ -70,7 +70,7 @@ impl Server {
     }
 
     fn wait_until_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(300);
+        let deadline = Instant::now() + Duration::from_secs(600);
         let mut client = http::Client::new(&self.address);
         while Instant::now() < deadline {
             if let Some(version) =
@@ -84,7 +84,7 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("sanaw serve was not ready within 300 s");
+        panic!("sanaw serve was not ready within 600 s");
     }
 
     /// Stops the server; returns its peak RSS in KiB.
