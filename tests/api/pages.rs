@@ -232,6 +232,23 @@ async fn the_unit_page_shows_sources_conflicts_links_and_withholds_figures_from_
         "staff see employees: {}",
         full.body
     );
+    indexed(&app).await;
+    let found = public.get("/search?q=Altyn").await;
+    assert!(
+        found.body.contains(&format!("/units/{stat_id}")),
+        "{}",
+        found.body
+    );
+    assert!(
+        !found.body.contains("size_class="),
+        "no size class facet for the public"
+    );
+    let counted = staff.get("/search?q=Altyn").await;
+    assert!(
+        counted.body.contains("size_class=large"),
+        "staff count by size: {}",
+        counted.body
+    );
     let missing = public.get("/units/100000001").await;
     assert!(
         missing.status == 400 || missing.status == 404,
