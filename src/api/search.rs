@@ -399,7 +399,7 @@ pub struct SuggestParams {
     q: Option<String>,
     /// How many suggestions (default 10).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 20)]
-    pub limit: Option<String>,
+    limit: Option<String>,
 }
 
 /// One suggestion.

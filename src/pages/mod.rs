@@ -47,8 +47,7 @@ pub const PATHS: [(&str, &[&str]); 13] = [
 /// Registers every page.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .service(search::home)
-        .service(search::results)
+        .service(search::search_page)
         .service(unit::unit_page)
         .service(review::review_page)
         .service(review::decide_page)

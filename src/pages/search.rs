@@ -5,7 +5,7 @@
 //! the user types and swaps the results in.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{routes, web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::language::Texts;
@@ -84,20 +84,12 @@ const FACET_ORDER: [(&str, &str, Option<Attribute>); 6] = [
     ("size_class", "size_class", None),
 ];
 
-/// `GET /`: the search box, and results when it was given a query.
+/// `GET /` and `GET /search?q=…`: the search box, and the results rendered
+/// on the server when it was given a query or a filter.
+#[routes]
 #[get("/")]
-pub async fn home(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    request: HttpRequest,
-) -> HttpResponse {
-    let outcome = show(&state, &visitor, request.query_string()).await;
-    answer(&visitor, outcome)
-}
-
-/// `GET /search?q=…`: results rendered on the server.
 #[get("/search")]
-pub async fn results(
+pub async fn search_page(
     state: web::Data<AppState>,
     visitor: Visitor,
     request: HttpRequest,
@@ -112,19 +104,19 @@ async fn show(
     query_string: &str,
 ) -> Result<HttpResponse, ApiError> {
     let params = without_blanks(decode(query_string.as_bytes())?);
+    let given = pairs(&params);
     let texts = visitor.texts();
-    let asked = !pairs(&params).is_empty();
-    let found = if asked {
-        let view = find(state, &visitor.caller, params.clone()).await?;
-        Some(found(&view, &params, texts, &state.labels))
-    } else {
+    let found = if given.is_empty() {
         None
+    } else {
+        let view = find(state, &visitor.caller, params.clone()).await?;
+        Some(found(&view, &given, texts, &state.labels))
     };
     let page = SearchPage {
         page: Chrome::of(visitor, "search"),
         t: texts,
         q: params.q.clone().unwrap_or_default(),
-        kept: pairs(&params)
+        kept: given
             .into_iter()
             .filter(|(name, _)| !matches!(*name, "q" | "cursor"))
             .collect(),
@@ -133,7 +125,10 @@ async fn show(
     Ok(html(visitor, StatusCode::OK, &page))
 }
 
-fn found(view: &SearchView, params: &SearchParams, texts: &Texts, labels: &Labels) -> Found {
+/// The parameters given, by name, in a fixed order.
+type Given = [(&'static str, String)];
+
+fn found(view: &SearchView, given: &Given, texts: &Texts, labels: &Labels) -> Found {
     let count = view.total.to_string();
     let summary = match view.total {
         0 => texts.get("results-none").to_owned(),
@@ -145,7 +140,7 @@ fn found(view: &SearchView, params: &SearchParams, texts: &Texts, labels: &Label
         .and_then(|hit| hit.matched)
         .is_some_and(|matched| matches!(matched, Matched::SomeWords | Matched::Letters));
     let next = view.next_cursor.as_ref().map(|cursor| {
-        let mut next = pairs(params);
+        let mut next = given.to_vec();
         next.retain(|(name, _)| *name != "cursor");
         next.push(("cursor", cursor.clone()));
         href(&next)
@@ -158,8 +153,8 @@ fn found(view: &SearchView, params: &SearchParams, texts: &Texts, labels: &Label
             .iter()
             .map(|hit| hit_row(hit, texts, labels))
             .collect(),
-        facets: facet_groups(view, params, texts, labels),
-        chosen: chips(params, texts, labels),
+        facets: facet_groups(view, given, texts, labels),
+        chosen: chips(given, texts, labels),
         next,
     }
 }
@@ -221,7 +216,7 @@ fn marked(name: &str, spans: &[crate::search::query::highlight::Span]) -> Vec<(S
 
 fn facet_groups(
     view: &SearchView,
-    params: &SearchParams,
+    given: &Given,
     texts: &Texts,
     labels: &Labels,
 ) -> Vec<FacetGroup> {
@@ -229,14 +224,13 @@ fn facet_groups(
         .iter()
         .filter_map(|(parameter, facet, attribute)| {
             let counts = view.facets.get(*facet)?;
-            let current = value_of(params, parameter);
+            let current = value_of(given, parameter);
             let values: Vec<FacetValue> = counts
                 .iter()
                 .map(|count| {
                     let chosen =
                         current.is_some_and(|value| value.eq_ignore_ascii_case(&count.value));
-                    let mut wanted = pairs(params);
-                    wanted.retain(|(name, _)| *name != *parameter && *name != "cursor");
+                    let mut wanted = without(given, parameter);
                     if !chosen {
                         wanted.push((parameter, count.value.clone()));
                     }
@@ -256,13 +250,12 @@ fn facet_groups(
         .collect()
 }
 
-fn chips(params: &SearchParams, texts: &Texts, labels: &Labels) -> Vec<Chip> {
+fn chips(given: &Given, texts: &Texts, labels: &Labels) -> Vec<Chip> {
     FACET_ORDER
         .iter()
         .filter_map(|(parameter, _, attribute)| {
-            let value = value_of(params, parameter)?;
-            let mut wanted = pairs(params);
-            wanted.retain(|(name, _)| *name != *parameter && *name != "cursor");
+            let value = value_of(given, parameter)?;
+            let wanted = without(given, parameter);
             Some(Chip {
                 label: format!(
                     "{}: {}",
@@ -292,17 +285,20 @@ fn value_label(
     texts.of(parameter, value).to_owned()
 }
 
-fn value_of<'a>(params: &'a SearchParams, parameter: &str) -> Option<&'a str> {
-    let value = match parameter {
-        "region" => &params.region,
-        "activity" => &params.activity,
-        "legal_form" => &params.legal_form,
-        "status" => &params.status,
-        "kind" => &params.kind,
-        "size_class" => &params.size_class,
-        _ => &None,
-    };
-    value.as_deref()
+fn value_of<'a>(given: &'a Given, parameter: &str) -> Option<&'a str> {
+    given
+        .iter()
+        .find(|(name, _)| *name == parameter)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The parameters given without one filter, and from the first page.
+fn without(given: &Given, parameter: &str) -> Vec<(&'static str, String)> {
+    given
+        .iter()
+        .filter(|(name, _)| *name != parameter && *name != "cursor")
+        .cloned()
+        .collect()
 }
 
 /// The parameters with empty fields (a form's untouched box) left out.
